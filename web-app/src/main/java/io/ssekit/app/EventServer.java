@@ -1,0 +1,139 @@
+package io.ssekit.app;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ssekit.core.EventBus;
+import io.ssekit.core.InMemoryEventBus;
+import io.ssekit.core.PublishRequestParser;
+import io.ssekit.core.SseBroker;
+import io.ssekit.servlet.SseEndpoints;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone server: an event bus, a broker and the endpoints on embedded Jetty.
+ *
+ * <p>{@link #start()} binds the port; {@link #stop()} sends every stream a {@code retry:} hint,
+ * closes the streams, stops Jetty within the configured grace period and stops every thread
+ * the server started. Safe for concurrent use; {@code stop} is idempotent.
+ */
+public final class EventServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EventServer.class);
+
+  /** Extra idle time over the heartbeat interval before Jetty closes a silent connection. */
+  private static final Duration IDLE_MARGIN = Duration.ofSeconds(30);
+
+  private final ServerConfig config;
+  private final EventBus bus;
+  private final SseBroker broker;
+  private final Server jetty;
+  private final ServerConnector connector;
+  private final AtomicBoolean stopped = new AtomicBoolean();
+
+  /** Creates a server on the in-memory bus; nothing listens until {@link #start()}. */
+  public EventServer(ServerConfig config) {
+    this(config, InMemoryEventBus.builder()
+        .replayCapacity(config.replayBufferSize())
+        .replayMaxAge(config.replayMaxAge())
+        .build());
+  }
+
+  /** Creates a server on {@code bus}; the server closes the bus when it stops. */
+  public EventServer(ServerConfig config, EventBus bus) {
+    this.config = requireNonNull(config, "config");
+    this.bus = requireNonNull(bus, "bus");
+    this.broker = SseBroker.builder(bus)
+        .heartbeatInterval(config.heartbeatInterval())
+        .retry(config.retry())
+        .maxStreams(config.maxStreams())
+        .maxQueuedEvents(config.maxQueuedEvents())
+        .maxQueuedBytes(config.maxQueuedBytes())
+        .build();
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("http");
+    this.jetty = new Server(threads);
+    this.connector = createConnector(jetty, config);
+    jetty.addConnector(connector);
+    jetty.setHandler(createContext());
+    jetty.setStopTimeout(config.shutdownGrace().toMillis());
+    jetty.setStopAtShutdown(false);
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @throws Exception if the port cannot be bound or Jetty fails to start
+   */
+  public void start() throws Exception {
+    jetty.start();
+    log.info("Listening on http://{}:{}{}", config.host(), port(), SseEndpoints.DEFAULT_PREFIX);
+  }
+
+  /** Returns the bound port, which differs from the configured one when that was 0. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** Returns the broker, for in-process publishing and inspection. */
+  public SseBroker broker() {
+    return broker;
+  }
+
+  /** Returns the event bus. */
+  public EventBus bus() {
+    return bus;
+  }
+
+  /** Stops the server gracefully; see the class comment. Blocks until done. */
+  public void stop() {
+    if (!stopped.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("Stopping: closing {} streams", broker.connectedClients());
+    broker.shutdown(config.shutdownGrace());
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      log.warn("Jetty did not stop cleanly", e);
+    }
+    bus.close();
+    log.info("Stopped");
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private ServletContextHandler createContext() {
+    ServletContextHandler context = new ServletContextHandler("/");
+    SseEndpoints endpoints = SseEndpoints.builder(broker)
+        .broadcastToken(config.broadcastToken())
+        .maxBodyBytes(config.maxBodyBytes())
+        .parser(new PublishRequestParser(Clock.systemUTC(), config.maxBatchSize(), config.maxEventBytes()))
+        .build();
+    context.addServletContainerInitializer(endpoints.initializer());
+    return context;
+  }
+
+  private static ServerConnector createConnector(Server jetty, ServerConfig config) {
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    // A stream is silent between heartbeats; it must outlive one interval with margin.
+    connector.setIdleTimeout(config.heartbeatInterval().plus(IDLE_MARGIN).toMillis());
+    return connector;
+  }
+}

@@ -1,0 +1,218 @@
+package io.ssekit.app;
+
+import io.ssekit.core.InMemoryEventBus;
+import io.ssekit.core.PublishRequestParser;
+import io.ssekit.core.SseBroker;
+import io.ssekit.servlet.SseEndpoints;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The settings of the standalone server, read from environment variables and command-line
+ * flags. Each variable {@code NAME} has the flag {@code --name=value} (lower case, {@code -}
+ * for {@code _}), and a flag overrides its variable.
+ *
+ * @param host the address to bind, {@code 0.0.0.0} for all
+ * @param port the HTTP port; 0 picks a free one
+ * @param heartbeatInterval the time between heartbeats
+ * @param retry the reconnection time sent to clients
+ * @param broadcastToken the bearer token for publishing, or null for loopback-only publishing
+ * @param maxStreams the maximum number of open streams
+ * @param maxQueuedEvents the bound on live events waiting for one client
+ * @param maxQueuedBytes the bound on bytes of live events waiting for one client
+ * @param replayBufferSize the number of events kept for replay
+ * @param replayMaxAge the maximum age of an event kept for replay
+ * @param maxBodyBytes the maximum size of a publish request body
+ * @param maxBatchSize the maximum number of events in one publish request
+ * @param maxEventBytes the maximum size of one event's JSON
+ * @param shutdownGrace how long shutdown waits for streams and requests to finish
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Duration heartbeatInterval,
+    Duration retry,
+    @Nullable String broadcastToken,
+    int maxStreams,
+    int maxQueuedEvents,
+    long maxQueuedBytes,
+    int replayBufferSize,
+    Duration replayMaxAge,
+    int maxBodyBytes,
+    int maxBatchSize,
+    int maxEventBytes,
+    Duration shutdownGrace) {
+
+  /** Every variable this record reads, with its meaning and default, for help and errors. */
+  static final Map<String, String> VARIABLES = variables();
+
+  /** Returns the settings with every default. */
+  public static ServerConfig defaults() {
+    return fromSources(Map.of(), List.of());
+  }
+
+  /**
+   * Reads the settings from {@code environment} and then {@code args}.
+   *
+   * @throws ConfigException naming the first variable or flag that does not parse
+   */
+  public static ServerConfig fromSources(Map<String, String> environment, List<String> args) {
+    Map<String, String> values = new HashMap<>();
+    Map<String, String> sourceNames = new HashMap<>();
+    for (String name : VARIABLES.keySet()) {
+      String value = environment.get(name);
+      if (value != null && !value.isBlank()) {
+        values.put(name, value.trim());
+        sourceNames.put(name, name);
+      }
+    }
+    for (String arg : args) {
+      readFlag(arg, values, sourceNames);
+    }
+    Reader reader = new Reader(values, sourceNames);
+    return new ServerConfig(
+        reader.text("HOST", "0.0.0.0"),
+        reader.integer("PORT", 8000, 0, 65_535),
+        reader.seconds("HEARTBEAT_INTERVAL", "30", 0.001),
+        Duration.ofMillis(reader.integer("RETRY_MS", 3000, 0, 3_600_000)),
+        reader.optionalText("BROADCAST_TOKEN"),
+        reader.integer("MAX_STREAMS", SseBroker.DEFAULT_MAX_STREAMS, 1, Integer.MAX_VALUE),
+        reader.integer("MAX_QUEUED_EVENTS", SseBroker.DEFAULT_MAX_QUEUED_EVENTS, 1, Integer.MAX_VALUE),
+        reader.integer("MAX_QUEUED_BYTES", (int) SseBroker.DEFAULT_MAX_QUEUED_BYTES, 1024, Integer.MAX_VALUE),
+        reader.integer("REPLAY_BUFFER_SIZE", InMemoryEventBus.DEFAULT_REPLAY_CAPACITY, 1, 10_000_000),
+        reader.seconds("REPLAY_MAX_AGE", "3600", 1),
+        reader.integer("MAX_BODY_BYTES", SseEndpoints.DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
+        reader.integer("MAX_BATCH_SIZE", PublishRequestParser.DEFAULT_MAX_BATCH_SIZE, 1, 100_000),
+        reader.integer("MAX_EVENT_BYTES", PublishRequestParser.DEFAULT_MAX_EVENT_BYTES, 64, 16 * 1024 * 1024),
+        reader.seconds("SHUTDOWN_GRACE", "10", 0));
+  }
+
+  /** Returns the settings as one log line, with the token masked. */
+  public String describe() {
+    StringJoiner line = new StringJoiner(", ");
+    line.add("host=" + host);
+    line.add("port=" + port);
+    line.add("heartbeat_interval=" + seconds(heartbeatInterval));
+    line.add("retry_ms=" + retry.toMillis());
+    line.add("broadcast_token=" + (broadcastToken == null ? "unset (loopback publishers only)" : "****"));
+    line.add("max_streams=" + maxStreams);
+    line.add("max_queued_events=" + maxQueuedEvents);
+    line.add("max_queued_bytes=" + maxQueuedBytes);
+    line.add("replay_buffer_size=" + replayBufferSize);
+    line.add("replay_max_age=" + seconds(replayMaxAge));
+    line.add("max_body_bytes=" + maxBodyBytes);
+    line.add("max_batch_size=" + maxBatchSize);
+    line.add("max_event_bytes=" + maxEventBytes);
+    line.add("shutdown_grace=" + seconds(shutdownGrace));
+    return line.toString();
+  }
+
+  /** Returns this configuration on another port; tests use port 0. */
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(
+        host, newPort, heartbeatInterval, retry, broadcastToken, maxStreams, maxQueuedEvents,
+        maxQueuedBytes, replayBufferSize, replayMaxAge, maxBodyBytes, maxBatchSize, maxEventBytes,
+        shutdownGrace);
+  }
+
+  private static String seconds(Duration duration) {
+    return BigDecimal.valueOf(duration.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + "s";
+  }
+
+  private static void readFlag(String arg, Map<String, String> values, Map<String, String> sourceNames) {
+    int equals = arg.indexOf('=');
+    if (!arg.startsWith("--") || equals < 0) {
+      throw new ConfigException(
+          "argument \"" + arg + "\" is not a flag (expected: --name=value, such as --port=8000)");
+    }
+    String flag = arg.substring(0, equals);
+    String name = flag.substring(2).replace('-', '_').toUpperCase(Locale.ROOT);
+    if (!VARIABLES.containsKey(name)) {
+      throw new ConfigException(
+          "unknown flag " + flag + " (expected one of: " + String.join(", ", flagNames()) + ")");
+    }
+    values.put(name, arg.substring(equals + 1).trim());
+    sourceNames.put(name, flag);
+  }
+
+  private static List<String> flagNames() {
+    return VARIABLES.keySet().stream()
+        .map(name -> "--" + name.toLowerCase(Locale.ROOT).replace('_', '-'))
+        .toList();
+  }
+
+  private static Map<String, String> variables() {
+    Map<String, String> variables = new LinkedHashMap<>();
+    variables.put("HOST", "address to bind (default 0.0.0.0)");
+    variables.put("PORT", "HTTP port (default 8000)");
+    variables.put("HEARTBEAT_INTERVAL", "seconds between heartbeats, decimals allowed (default 30)");
+    variables.put("RETRY_MS", "reconnection time sent to clients, in ms (default 3000)");
+    variables.put("BROADCAST_TOKEN", "bearer token for publishing (default unset: loopback only)");
+    variables.put("MAX_STREAMS", "maximum open streams (default 50000)");
+    variables.put("MAX_QUEUED_EVENTS", "live events waiting for one client before it is cut (default 1000)");
+    variables.put("MAX_QUEUED_BYTES", "bytes waiting for one client before it is cut (default 1048576)");
+    variables.put("REPLAY_BUFFER_SIZE", "events kept for Last-Event-ID replay (default 10000)");
+    variables.put("REPLAY_MAX_AGE", "seconds an event is kept for replay (default 3600)");
+    variables.put("MAX_BODY_BYTES", "maximum publish request body in bytes (default 1048576)");
+    variables.put("MAX_BATCH_SIZE", "maximum events in one publish request (default 500)");
+    variables.put("MAX_EVENT_BYTES", "maximum JSON size of one event in bytes (default 65536)");
+    variables.put("SHUTDOWN_GRACE", "seconds shutdown waits for streams to close (default 10)");
+    return Collections.unmodifiableMap(variables);
+  }
+
+  /** Parses values, naming the variable or flag they came from in every error. */
+  private record Reader(Map<String, String> values, Map<String, String> sourceNames) {
+
+    String text(String name, String defaultValue) {
+      return values.getOrDefault(name, defaultValue);
+    }
+
+    @Nullable String optionalText(String name) {
+      return values.get(name);
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+      String value = values.get(name);
+      if (value == null) {
+        return defaultValue;
+      }
+      return parse(name, value, "an integer from " + min + " to " + max, text -> {
+        int parsed = Integer.parseInt(text);
+        if (parsed < min || parsed > max) {
+          throw new NumberFormatException("out of range");
+        }
+        return parsed;
+      });
+    }
+
+    Duration seconds(String name, String defaultValue, double minSeconds) {
+      String value = values.getOrDefault(name, defaultValue);
+      return parse(name, value, "a number of seconds >= " + BigDecimal.valueOf(minSeconds).stripTrailingZeros().toPlainString()
+          + ", decimals allowed (such as 0.5)", text -> {
+        BigDecimal seconds = new BigDecimal(text);
+        if (seconds.compareTo(BigDecimal.valueOf(minSeconds)) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400 * 365L)) > 0) {
+          throw new NumberFormatException("out of range");
+        }
+        return Duration.ofMillis(seconds.movePointRight(3).longValue());
+      });
+    }
+
+    private <T> T parse(String name, String value, String expected, Function<String, T> parser) {
+      try {
+        return parser.apply(value);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(
+            sourceNames.getOrDefault(name, name) + "=\"" + value + "\" is invalid (expected: " + expected + ")");
+      }
+    }
+  }
+}
