@@ -36,7 +36,7 @@ public interface EventBus extends AutoCloseable {
   /**
    * Reads the retained events after {@code lastEventId}.
    *
-   * <p>The result is complete when the bus still holds {@code lastEventId} or the event just
+   * <p>The result is complete when the bus still retains {@code lastEventId} or the event just
    * before its oldest retained one. Otherwise (the id is older than the log, from another log,
    * or never issued) the result is a reset, and {@link Replay#latestId()} tells from where a
    * client is in sync.
@@ -71,9 +71,9 @@ public interface EventBus extends AutoCloseable {
   }
 
   /**
-   * The answer to {@link #replayAfter(EventId)}.
+   * The result of {@link #replayAfter(EventId)}.
    *
-   * @param complete whether {@code events} holds everything after the requested id
+   * @param complete whether {@code events} contains everything after the requested id
    * @param events the retained events after the requested id, in id order; empty on a reset
    * @param latestId the newest published id when the log was read, or null if there is none
    */
@@ -83,7 +83,7 @@ public interface EventBus extends AutoCloseable {
       events = List.copyOf(events);
     }
 
-    /** Returns a reset answer: the client's id cannot be resumed. */
+    /** Returns a reset result: the client's id cannot be resumed. */
     public static Replay reset(@Nullable EventId latestId) {
       return new Replay(false, List.of(), latestId);
     }

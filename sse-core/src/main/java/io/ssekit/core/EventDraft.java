@@ -23,6 +23,10 @@ public record EventDraft(
           "type: \"" + type + "\" (expected: [a-z][a-z0-9_.-]*, at most "
               + EventType.MAX_NAME_LENGTH + " characters)");
     }
+    // SseEncoder rejects empty data, and a bus must not find that out halfway through a batch.
+    if (data.isEmpty()) {
+      throw new IllegalArgumentException("data is empty (expected: the event's JSON text)");
+    }
   }
 
   /** Returns a draft of a typed event, serialized with {@link EventJson}. */

@@ -3,7 +3,7 @@ package io.ssekit.core;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Thrown when a publish request is not valid. The adapter answers with a problem detail that
+ * Thrown when a publish request is not valid. The adapter responds with a problem detail that
  * names {@link #field()} and carries the message.
  */
 public class InvalidEventException extends RuntimeException {

@@ -2,6 +2,7 @@ package io.ssekit.core;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -255,7 +256,10 @@ public final class PublishRequestParser {
       throw new InvalidEventException("", "the body is empty (expected: an event object, or {\"events\":[...]})");
     }
     try {
-      JsonNode root = EventJson.mapper().readTree(body);
+      // Without this, Jackson stops after the first value and accepts {"type":...} garbage.
+      JsonNode root = EventJson.mapper().reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .readTree(body);
       if (root == null || root.isMissingNode()) {
         throw new InvalidEventException("", "the body is empty (expected: an event object)");
       }

@@ -28,7 +28,7 @@ public final class PublishedEvent {
     this.data = requireNonNull(data, "data");
     this.videoId = videoId;
     byte[] bytes = SseEncoder.encode(new ServerSentEvent(id.toString(), type, data, null));
-    this.frame = new Frame(bytes, id);
+    this.frame = ConflationKeys.frame(bytes, id, type, data, videoId);
   }
 
   /** Returns the published form of {@code draft} with the id {@code id}. */

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,30 +50,51 @@ public final class SseBroker {
   /** Default maximum number of open streams. */
   public static final int DEFAULT_MAX_STREAMS = 50_000;
 
+  /**
+   * Default maximum number of open streams from one client address: room for an office
+   * behind one NAT address with a few tabs per person, far below {@link #DEFAULT_MAX_STREAMS}.
+   */
+  public static final int DEFAULT_MAX_STREAMS_PER_ADDRESS = 1_000;
+
   /** Default bound on live events waiting for one client. */
   public static final int DEFAULT_MAX_QUEUED_EVENTS = 1_000;
 
   /** Default bound on the bytes of live events waiting for one client. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 
+  /**
+   * Default number of live frames waiting for one client from which conflation starts: far
+   * above what a client that keeps up has waiting, far below the queue bound.
+   */
+  public static final int DEFAULT_CONFLATION_THRESHOLD = 128;
+
   private static final Logger log = LoggerFactory.getLogger(SseBroker.class);
 
   private final EventBus bus;
   private final Clock clock;
   private final int maxStreams;
+  private final int maxStreamsPerAddress;
   private final int maxQueuedEvents;
   private final long maxQueuedBytes;
+  private final int conflationThreshold;
   private final Frame retryFrame;
   private final ExecutorService writerExecutor;
   private final boolean ownsWriterExecutor;
   private final ScheduledExecutorService heartbeatScheduler;
   private final EventBus.Subscription subscription;
+  private final SseMetrics metrics;
+  private final long heartbeatIntervalNanos;
+  private final long heartbeatStartNanos;
+
+  // Confined to the heartbeat thread.
+  private long heartbeatTicks;
 
   // Written by threads that open and close streams.
   private final Set<SseStream> allStreams = ConcurrentHashMap.newKeySet();
   private final Set<SseStream> streamsForAnyVideo = ConcurrentHashMap.newKeySet();
   private final Map<String, Set<SseStream>> streamsByVideo = new ConcurrentHashMap<>();
   private final AtomicInteger connectedClients = new AtomicInteger();
+  private final Map<String, Integer> streamsByAddress = new ConcurrentHashMap<>();
   private final AtomicLong streamSequence = new AtomicLong();
   private final Map<CloseReason, AtomicLong> closedByReason = new EnumMap<>(CloseReason.class);
 
@@ -78,12 +102,17 @@ public final class SseBroker {
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private final Object allClosed = new Object();
 
+  // Read-locked by publishing threads, write-locked once by shutdown to wait for them.
+  private final ReentrantReadWriteLock publishGate = new ReentrantReadWriteLock();
+
   private SseBroker(Builder builder) {
     this.bus = builder.bus;
     this.clock = builder.clock;
     this.maxStreams = builder.maxStreams;
+    this.maxStreamsPerAddress = builder.maxStreamsPerAddress;
     this.maxQueuedEvents = builder.maxQueuedEvents;
     this.maxQueuedBytes = builder.maxQueuedBytes;
+    this.conflationThreshold = builder.conflationThreshold;
     this.retryFrame = new Frame(SseEncoder.encodeRetry(builder.retry), null);
     this.ownsWriterExecutor = builder.writerExecutor == null;
     this.writerExecutor =
@@ -97,7 +126,10 @@ public final class SseBroker {
     }
     this.heartbeatScheduler =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("sse-heartbeat-"));
+    this.metrics = GuardedSseMetrics.guard(builder.metrics);
     long intervalMillis = builder.heartbeatInterval.toMillis();
+    this.heartbeatIntervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+    this.heartbeatStartNanos = System.nanoTime();
     heartbeatScheduler.scheduleAtFixedRate(
         this::sendHeartbeatSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     this.subscription = bus.subscribe(this::dispatch);
@@ -117,22 +149,32 @@ public final class SseBroker {
    * adapter's first draining turn has ended with {@link SseStream#finishDraining()}, so the
    * adapter may set up its writer after this call returns and then drain once.
    *
-   * @throws StreamLimitException if the broker holds its maximum number of streams or is
-   *     shutting down; nothing was registered
+   * @throws StreamLimitException if the broker has its maximum number of streams open, in
+   *     total or from the request's client address, or is shutting down. Nothing was
+   *     registered then.
    */
   public SseStream open(SseTransport transport, StreamRequest request) {
     requireNonNull(transport, "transport");
     requireNonNull(request, "request");
     if (shuttingDown.get()) {
+      metrics.streamRejected(CloseReason.SHUTDOWN);
       throw new StreamLimitException("the server is shutting down");
     }
-    reserveSlot();
+    reserveSlot(request.remoteAddress());
     String id = "s" + streamSequence.incrementAndGet();
     SseStream stream =
-        new SseStream(id, request, transport, this, maxQueuedEvents, maxQueuedBytes);
+        new SseStream(
+            id, request, transport, this, maxQueuedEvents, maxQueuedBytes, conflationThreshold);
     register(stream);
+    metrics.streamOpened();
     log.debug("Opened stream {} for {}", id, request.remoteAddress());
-    startStream(stream, request.lastEventId());
+    try {
+      startStream(stream, request.lastEventId());
+    } catch (RuntimeException e) {
+      // The caller never gets the stream, so nothing else would ever close it and free its slot.
+      stream.close(CloseReason.CLIENT_GONE);
+      throw e;
+    }
     // T1 opens and registers; T2 shuts down and closes all it saw before T1's register.
     if (shuttingDown.get()) {
       stream.closeAfter(retryFrame, CloseReason.SHUTDOWN);
@@ -150,9 +192,66 @@ public final class SseBroker {
     return closedByReason.get(reason).get();
   }
 
+  /**
+   * Returns the frames waiting to be written, summed over every open stream. Takes each
+   * stream's lock in turn, so it costs time proportional to the open streams: meant for a
+   * metrics scrape, not for a hot path. The sum is not a snapshot of one instant.
+   */
+  public long queuedFrames() {
+    long total = 0;
+    for (SseStream stream : allStreams) {
+      total += stream.queuedFrames();
+    }
+    return total;
+  }
+
+  /** Returns the bytes of live frames waiting to be written, summed like {@link #queuedFrames()}. */
+  public long queuedBytes() {
+    long total = 0;
+    for (SseStream stream : allStreams) {
+      total += stream.queuedBytes();
+    }
+    return total;
+  }
+
+  /**
+   * Returns where this broker reports what it does; adapters report their own rejections
+   * (such as {@link SseMetrics#publishRejected(int)}) to it. Its report methods never throw,
+   * because the broker wraps user-supplied metrics and logs their first failure.
+   */
+  public SseMetrics metrics() {
+    return metrics;
+  }
+
   /** Returns the bus whose events this broker delivers. */
   public EventBus bus() {
     return bus;
+  }
+
+  /**
+   * Publishes {@code drafts} on the bus, unless shutdown has begun. Adapters publish through
+   * here so that, with a bus that delivers on the publishing thread (the in-memory bus), every
+   * event they acknowledge is queued on the open streams before shutdown closes them. A bus
+   * that delivers from its own reader thread (Redis) may still be delivering when shutdown
+   * closes the streams, and those clients get the events by replay when they reconnect. Safe
+   * for concurrent use; blocks only while the bus publishes.
+   *
+   * @return the published events, in the order of {@code drafts}
+   * @throws EventBusUnavailableException if the broker is shutting down or the bus cannot
+   *     publish now; nothing was published
+   */
+  public List<PublishedEvent> publish(List<EventDraft> drafts) {
+    requireNonNull(drafts, "drafts");
+    Lock gate = publishGate.readLock();
+    gate.lock();
+    try {
+      if (shuttingDown.get()) {
+        throw new EventBusUnavailableException("the server is shutting down");
+      }
+      return bus.publish(drafts);
+    } finally {
+      gate.unlock();
+    }
   }
 
   /** Returns whether {@link #shutdown(Duration)} has begun. */
@@ -174,6 +273,10 @@ public final class SseBroker {
     if (!shuttingDown.compareAndSet(false, true)) {
       return;
     }
+    // T1 in publish() passed the flag check before T2 set it; T2 waits here until T1's events
+    // are queued on the streams, so the retry hint and close come after them.
+    publishGate.writeLock().lock();
+    publishGate.writeLock().unlock();
     subscription.close();
     heartbeatScheduler.shutdownNow();
     int open = connectedClients.get();
@@ -228,7 +331,9 @@ public final class SseBroker {
   void onClosed(SseStream stream, CloseReason reason) {
     unregister(stream);
     connectedClients.decrementAndGet();
+    releaseAddressSlot(stream.request().remoteAddress());
     closedByReason.get(reason).incrementAndGet();
+    metrics.streamClosed(reason);
     log.debug("Closed stream {} ({})", stream.id(), reason);
     if (shuttingDown.get()) {
       synchronized (allClosed) {
@@ -238,6 +343,7 @@ public final class SseBroker {
   }
 
   private void dispatch(PublishedEvent event) {
+    metrics.eventPublished();
     Frame frame = event.frame();
     for (SseStream stream : streamsForAnyVideo) {
       offerIfMatching(stream, event, frame);
@@ -266,6 +372,7 @@ public final class SseBroker {
     try {
       lastId = EventId.parse(lastEventId);
     } catch (IllegalArgumentException malformed) {
+      metrics.replayReset();
       EventId latest = bus.latestId();
       stream.finishReplay(List.of(retryFrame, resetFrame(lastEventId, latest)), latest);
       return;
@@ -275,10 +382,12 @@ public final class SseBroker {
       replay = bus.replayAfter(lastId);
     } catch (EventBusUnavailableException e) {
       log.warn("Cannot replay for stream {}: {}; asking the client to retry", stream.id(), e.getMessage());
-      stream.closeAfter(retryFrame, CloseReason.CLIENT_GONE);
+      metrics.replayFailed();
+      stream.abandonReplay(retryFrame, CloseReason.BUS_UNAVAILABLE);
       return;
     }
     if (!replay.complete()) {
+      metrics.replayReset();
       EventId latest = replay.latestId();
       stream.finishReplay(List.of(retryFrame, resetFrame(lastEventId, latest)), latest);
       return;
@@ -293,7 +402,32 @@ public final class SseBroker {
         frames.add(event.frame());
       }
     }
+    if (stream.request().compactReplay()) {
+      frames = compact(frames);
+    }
+    metrics.replayServed(frames.size() - 1);
     stream.finishReplay(frames, cursor);
+  }
+
+  /**
+   * Keeps, of the replayed frames in id order, every unkeyed frame, every frame that may not
+   * be dropped, and the newest frame of each conflation key.
+   */
+  private static List<Frame> compact(List<Frame> frames) {
+    Map<String, Frame> newestByKey = new HashMap<>();
+    for (Frame frame : frames) {
+      if (frame.conflationKey() != null) {
+        newestByKey.put(frame.conflationKey(), frame);
+      }
+    }
+    List<Frame> kept = new ArrayList<>(frames.size());
+    for (Frame frame : frames) {
+      String key = frame.conflationKey();
+      if (key == null || !frame.supersedable() || newestByKey.get(key) == frame) {
+        kept.add(frame);
+      }
+    }
+    return kept;
   }
 
   private Frame resetFrame(String lastEventId, @Nullable EventId latest) {
@@ -306,13 +440,40 @@ public final class SseBroker {
         SseEncoder.encode(new ServerSentEvent(id, reset.type(), sanitizedData, null)), latest);
   }
 
-  private void reserveSlot() {
+  private void reserveSlot(String remoteAddress) {
     int open = connectedClients.incrementAndGet();
     if (open > maxStreams) {
       connectedClients.decrementAndGet();
+      metrics.streamRejected(CloseReason.LIMIT);
       throw new StreamLimitException(
-          "the server holds its maximum of " + maxStreams + " streams");
+          "the server has its maximum of " + maxStreams + " streams open; retry later");
     }
+    if (!reserveAddressSlot(remoteAddress)) {
+      connectedClients.decrementAndGet();
+      metrics.streamRejected(CloseReason.LIMIT);
+      throw new StreamLimitException(
+          "client address " + remoteAddress + " has its maximum of " + maxStreamsPerAddress
+              + " streams open; retry later");
+    }
+  }
+
+  /** Counts one more stream for {@code address}, unless it is at the per-address maximum. */
+  private boolean reserveAddressSlot(String address) {
+    boolean[] reserved = {false};
+    // compute runs atomically per key, so two opens from one address cannot both pass the check.
+    streamsByAddress.compute(address, (key, open) -> {
+      int current = open == null ? 0 : open;
+      if (current >= maxStreamsPerAddress) {
+        return open;
+      }
+      reserved[0] = true;
+      return current + 1;
+    });
+    return reserved[0];
+  }
+
+  private void releaseAddressSlot(String address) {
+    streamsByAddress.computeIfPresent(address, (key, open) -> open <= 1 ? null : open - 1);
   }
 
   private void register(SseStream stream) {
@@ -346,12 +507,16 @@ public final class SseBroker {
   }
 
   private void sendHeartbeatSafely() {
+    // At a fixed rate, tick n is due at start + n * interval; a late tick runs as soon as it can.
+    heartbeatTicks++;
+    long lagNanos = System.nanoTime() - (heartbeatStartNanos + heartbeatTicks * heartbeatIntervalNanos);
     try {
       sendHeartbeat();
     } catch (RuntimeException e) {
       // An exception would cancel the periodic task, and with it every later heartbeat.
       log.warn("Heartbeat failed; the next one runs on schedule", e);
     }
+    metrics.heartbeatSent(Math.max(0, lagNanos));
   }
 
   private boolean awaitAllClosed(Duration grace) {
@@ -401,9 +566,12 @@ public final class SseBroker {
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration retry = DEFAULT_RETRY;
     private int maxStreams = DEFAULT_MAX_STREAMS;
+    private int maxStreamsPerAddress = DEFAULT_MAX_STREAMS_PER_ADDRESS;
     private int maxQueuedEvents = DEFAULT_MAX_QUEUED_EVENTS;
     private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private int conflationThreshold = DEFAULT_CONFLATION_THRESHOLD;
     private @Nullable ExecutorService writerExecutor;
+    private SseMetrics metrics = SseMetrics.NONE;
 
     private Builder(EventBus bus) {
       this.bus = requireNonNull(bus, "bus");
@@ -446,6 +614,21 @@ public final class SseBroker {
     }
 
     /**
+     * Sets the maximum number of open streams from one client address, as the adapter reports
+     * it in {@link StreamRequest#remoteAddress()}; defaults to
+     * {@value SseBroker#DEFAULT_MAX_STREAMS_PER_ADDRESS}. Behind a reverse proxy every stream
+     * comes from the proxy's address, so raise it to the total maximum there.
+     */
+    public Builder maxStreamsPerAddress(int maxStreamsPerAddress) {
+      if (maxStreamsPerAddress < 1) {
+        throw new IllegalArgumentException(
+            "maxStreamsPerAddress: " + maxStreamsPerAddress + " (expected: >= 1)");
+      }
+      this.maxStreamsPerAddress = maxStreamsPerAddress;
+      return this;
+    }
+
+    /**
      * Sets the bound on live events waiting for one client; defaults to
      * {@value SseBroker#DEFAULT_MAX_QUEUED_EVENTS}.
      */
@@ -455,6 +638,20 @@ public final class SseBroker {
             "maxQueuedEvents: " + maxQueuedEvents + " (expected: >= 1)");
       }
       this.maxQueuedEvents = maxQueuedEvents;
+      return this;
+    }
+
+    /**
+     * Sets from how many live frames waiting for one client a newer event replaces the waiting
+     * event with the same conflation key; defaults to {@value SseBroker#DEFAULT_CONFLATION_THRESHOLD}.
+     * {@link Integer#MAX_VALUE} turns conflation off.
+     */
+    public Builder conflationThreshold(int threshold) {
+      if (threshold < 0) {
+        throw new IllegalArgumentException(
+            "conflationThreshold: " + threshold + " (expected: >= 0; 0 conflates always)");
+      }
+      this.conflationThreshold = threshold;
       return this;
     }
 
@@ -478,9 +675,30 @@ public final class SseBroker {
       return this;
     }
 
-    /** Builds the broker, subscribes it to the bus and starts its heartbeat. */
+    /**
+     * Sets where the broker reports streams, events, writes, replays and heartbeat lag;
+     * defaults to {@link SseMetrics#NONE}. The broker catches and logs what it throws.
+     */
+    public Builder metrics(SseMetrics metrics) {
+      this.metrics = requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /**
+     * Builds the broker, subscribes it to the bus, starts its heartbeat and binds the metrics.
+     *
+     * @throws RuntimeException whatever {@link SseMetrics#bind(SseBroker)} throws; the broker
+     *     is then shut down
+     */
     public SseBroker build() {
-      return new SseBroker(this);
+      SseBroker broker = new SseBroker(this);
+      try {
+        broker.metrics.bind(broker);
+      } catch (RuntimeException e) {
+        broker.shutdown(Duration.ZERO);
+        throw e;
+      }
+      return broker;
     }
   }
 }

@@ -20,8 +20,10 @@ public final class SseEncoder {
   /**
    * Encodes one event, ending with the blank line that makes a client dispatch it.
    *
-   * @throws IllegalArgumentException if the type or id cannot be encoded, or the data is empty
-   *     (a client never dispatches an event with empty data)
+   * <p>Empty data is written as one empty {@code data:} line, which a client dispatches with
+   * empty data.
+   *
+   * @throws IllegalArgumentException if the type or id cannot be encoded
    */
   public static byte[] encode(ServerSentEvent event) {
     StringBuilder sink = new StringBuilder(event.data().length() + 64);
@@ -65,11 +67,6 @@ public final class SseEncoder {
       throw new IllegalArgumentException(
           "event type " + quote(type) + " contains CR or LF (expected: a single line,"
               + " because a client would read an extra field)");
-    }
-    if (event.data().isEmpty()) {
-      throw new IllegalArgumentException(
-          "event data is empty (expected: at least one character, because an EventSource"
-              + " client drops an event whose data is empty)");
     }
   }
 

@@ -1,7 +1,14 @@
 package io.ssekit.core;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -9,11 +16,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * One open event stream: the frames waiting for a client and the state of its connection.
  *
- * <p>Frames wait in two places. The backlog holds the frames known when the stream opened (the
+ * <p>Frames wait in two places. The backlog contains the frames known when the stream opened (the
  * retry hint, then replayed events); it is not bounded here because the replayed frames are
  * shared with the bus's log. The live queue holds frames offered afterwards and is bounded in
  * count and bytes: an offer past a bound closes the stream as {@link CloseReason#SLOW_CLIENT},
  * so one client that stops reading never holds more than its bound.
+ *
+ * <p>A client that falls behind gets the newest state instead of every step: once the live
+ * queue has {@code conflationThreshold} frames waiting, a frame with a conflation key (see
+ * {@link Frame#conflationKey()}) drops the older waiting frame with the same key, unless that
+ * one is not supersedable, and joins the end of the queue. The client then sees at most one
+ * waiting event per key, ids that only increase (with gaps), and per key never an older
+ * event after a newer one. Frames without a key are never dropped.
  *
  * <p>Draining follows a hand-off protocol with the adapter: while {@code draining} is true the
  * adapter owns the stream's writes (it is writing, or waiting for its socket), so an offer only
@@ -25,6 +39,9 @@ import org.jspecify.annotations.Nullable;
  * and {@link #isEndOfStream()} from one thread at a time.
  */
 public final class SseStream {
+
+  /** Queue length above which an emptied queue is released rather than kept for reuse. */
+  private static final int RELEASE_AFTER_PEAK = 64;
 
   private enum State {
     OPEN,
@@ -38,6 +55,7 @@ public final class SseStream {
   private final SseBroker broker;
   private final int maxQueuedEvents;
   private final long maxQueuedBytes;
+  private final int conflationThreshold;
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
 
   // Guarded by lock: written by the bus dispatch, heartbeat and adapter writer threads.
@@ -48,6 +66,14 @@ public final class SseStream {
   private boolean replaying = true;
   private boolean draining = true;
   private CloseReason closingReason = CloseReason.SHUTDOWN;
+  private int takenFrames;
+  private int takenEvents;
+  // Frames still in the queue that a newer frame with the same key replaced; skipped by polls.
+  private @Nullable Set<Frame> superseded;
+  // The newest waiting frame of each conflation key in the live queue.
+  private @Nullable Map<String, Frame> waitingByKey;
+  // The most frames the live queue had since it was last empty.
+  private int queuePeak;
 
   SseStream(
       String id,
@@ -55,13 +81,15 @@ public final class SseStream {
       SseTransport transport,
       SseBroker broker,
       int maxQueuedEvents,
-      long maxQueuedBytes) {
+      long maxQueuedBytes,
+      int conflationThreshold) {
     this.id = id;
     this.request = request;
     this.transport = transport;
     this.broker = broker;
     this.maxQueuedEvents = maxQueuedEvents;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.conflationThreshold = conflationThreshold;
   }
 
   /** Returns the stream's id, unique within its broker, for logs. */
@@ -82,23 +110,24 @@ public final class SseStream {
    * it.
    */
   public byte @Nullable [] poll(int maxBytes) {
+    byte[] chunk;
+    int frames;
+    int events;
     lock.lock();
     try {
-      if (state.get() == State.CLOSED || replaying) {
-        return null;
-      }
-      Frame first = takeNext();
-      if (first == null) {
-        return null;
-      }
-      Frame second = peekNext();
-      if (second == null || first.size() + second.size() > maxBytes) {
-        return first.bytes();
-      }
-      return join(first, maxBytes);
+      chunk = takeChunk(maxBytes);
+      frames = takenFrames;
+      events = takenEvents;
+      takenFrames = 0;
+      takenEvents = 0;
     } finally {
       lock.unlock();
     }
+    if (chunk != null) {
+      // Reported outside the lock, once per chunk, so metrics never slow an offer down.
+      broker.metrics().framesWritten(frames, events, chunk.length);
+    }
+    return chunk;
   }
 
   /**
@@ -144,7 +173,7 @@ public final class SseStream {
   }
 
   /**
-   * Closes the stream at once: unregisters it and asks the transport to end the response.
+   * Closes the stream at once: unregisters it and has the transport end the response.
    * Idempotent and callable from any thread; only the first call has an effect.
    */
   public void close(CloseReason reason) {
@@ -157,6 +186,8 @@ public final class SseStream {
       backlog.clear();
       queue = null;
       queuedBytes = 0;
+      superseded = null;
+      waitingByKey = null;
     } finally {
       lock.unlock();
     }
@@ -173,20 +204,28 @@ public final class SseStream {
   boolean offer(Frame frame) {
     boolean overflow;
     boolean mustSignal = false;
+    Frame replaced = null;
     lock.lock();
     try {
       if (state.get() != State.OPEN) {
         return false;
       }
-      ArrayDeque<Frame> live = liveQueue();
-      overflow = live.size() >= maxQueuedEvents || queuedBytes + frame.size() > maxQueuedBytes;
+      replaced = replaceableBy(frame);
+      int framesAfter = liveFrames() + (replaced == null ? 1 : 0);
+      long bytesAfter = queuedBytes + frame.size() - (replaced == null ? 0 : replaced.size());
+      overflow = framesAfter > maxQueuedEvents || bytesAfter > maxQueuedBytes;
       if (!overflow) {
-        live.add(frame);
-        queuedBytes += frame.size();
+        if (replaced != null) {
+          supersede(replaced);
+        }
+        append(frame);
         mustSignal = takeDrainTurn();
       }
     } finally {
       lock.unlock();
+    }
+    if (!overflow && replaced != null) {
+      broker.metrics().eventConflated();
     }
     if (overflow) {
       broker.onOverflow(this, queuedEventsForLog(), maxQueuedEvents, maxQueuedBytes);
@@ -233,20 +272,87 @@ public final class SseStream {
     boolean mustSignal;
     lock.lock();
     try {
-      if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
-        return;
-      }
-      closingReason = reason;
-      replaying = false;
-      liveQueue().add(lastFrame);
-      queuedBytes += lastFrame.size();
-      mustSignal = takeDrainTurn();
+      mustSignal = enqueueLastFrame(lastFrame, reason);
     } finally {
       lock.unlock();
     }
     if (mustSignal) {
       broker.signal(transport);
     }
+  }
+
+  /**
+   * Ends a stream whose replay could not be read: drops the events queued since it opened, then
+   * sends {@code lastFrame} and closes as {@link #closeAfter(Frame, CloseReason)} does. Must be
+   * called before the adapter's first poll.
+   *
+   * <p>The dropped events follow the ones the client missed. Sending them would move its last
+   * event ID past that gap, which no later replay would fill. Without them the client
+   * reconnects with the same ID.
+   */
+  void abandonReplay(Frame lastFrame, CloseReason reason) {
+    boolean mustSignal;
+    lock.lock();
+    try {
+      // Also after a shutdown's closeAfter, which may already have ended the replay phase.
+      dropQueuedEvents();
+      mustSignal = enqueueLastFrame(lastFrame, reason);
+    } finally {
+      lock.unlock();
+    }
+    if (mustSignal) {
+      broker.signal(transport);
+    }
+  }
+
+  private boolean enqueueLastFrame(Frame lastFrame, CloseReason reason) {
+    if (!state.compareAndSet(State.OPEN, State.CLOSING)) {
+      return false;
+    }
+    closingReason = reason;
+    replaying = false;
+    liveQueue().add(lastFrame);
+    queuedBytes += lastFrame.size();
+    return takeDrainTurn();
+  }
+
+  private void dropQueuedEvents() {
+    retainQueued(frame -> frame.id() == null);
+  }
+
+  /** Returns the frames waiting to be written: the backlog plus the live queue. */
+  int queuedFrames() {
+    lock.lock();
+    try {
+      return backlog.size() + liveFrames();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Returns the bytes of the live frames waiting to be written. */
+  long queuedBytes() {
+    lock.lock();
+    try {
+      return queuedBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private byte @Nullable [] takeChunk(int maxBytes) {
+    if (state.get() == State.CLOSED || replaying) {
+      return null;
+    }
+    Frame first = takeNext();
+    if (first == null) {
+      return null;
+    }
+    Frame second = peekNext();
+    if (second == null || first.size() + second.size() > maxBytes) {
+      return first.bytes();
+    }
+    return join(first, maxBytes);
   }
 
   private boolean takeDrainTurn() {
@@ -258,15 +364,94 @@ public final class SseStream {
   }
 
   private void dropQueuedUpTo(EventId cursor) {
-    ArrayDeque<Frame> kept = new ArrayDeque<>(queue.size());
+    retainQueued(frame -> frame.id() == null || frame.id().compareTo(cursor) > 0);
+  }
+
+  /** Returns the waiting frame that {@code frame} replaces by conflation, or null. */
+  private @Nullable Frame replaceableBy(Frame frame) {
+    String key = frame.conflationKey();
+    if (key == null || waitingByKey == null || liveFrames() < conflationThreshold) {
+      return null;
+    }
+    Frame waiting = waitingByKey.get(key);
+    return waiting != null && waiting.supersedable() ? waiting : null;
+  }
+
+  private void append(Frame frame) {
+    ArrayDeque<Frame> live = liveQueue();
+    live.add(frame);
+    queuePeak = Math.max(queuePeak, live.size());
+    queuedBytes += frame.size();
+    String key = frame.conflationKey();
+    if (key != null) {
+      if (waitingByKey == null) {
+        waitingByKey = new HashMap<>();
+      }
+      waitingByKey.put(key, frame);
+    }
+  }
+
+  private void supersede(Frame frame) {
+    if (superseded == null) {
+      superseded = Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+    superseded.add(frame);
+    queuedBytes -= frame.size();
+    // Superseded frames stay in the deque until polled; compact before they dominate it.
+    if (superseded.size() > liveFrames() + 64) {
+      retainQueued(kept -> true);
+    }
+  }
+
+  /**
+   * Rebuilds the live queue with the frames that are not superseded and pass {@code keep},
+   * and recomputes the byte count and the per-key index from what is left.
+   */
+  private void retainQueued(Predicate<Frame> keep) {
+    if (queue == null) {
+      return;
+    }
+    ArrayDeque<Frame> kept = new ArrayDeque<>(Math.max(4, liveFrames()));
+    long bytes = 0;
+    Map<String, Frame> index = null;
     for (Frame frame : queue) {
-      if (frame.id() != null && frame.id().compareTo(cursor) <= 0) {
-        queuedBytes -= frame.size();
-      } else {
-        kept.add(frame);
+      if ((superseded != null && superseded.contains(frame)) || !keep.test(frame)) {
+        continue;
+      }
+      kept.add(frame);
+      bytes += frame.size();
+      if (frame.conflationKey() != null) {
+        if (index == null) {
+          index = new HashMap<>();
+        }
+        index.put(frame.conflationKey(), frame);
       }
     }
     queue = kept;
+    queuedBytes = bytes;
+    superseded = null;
+    waitingByKey = index;
+  }
+
+  /** Returns the live frames waiting, without the superseded ones. */
+  private int liveFrames() {
+    if (queue == null) {
+      return 0;
+    }
+    return queue.size() - (superseded == null ? 0 : superseded.size());
+  }
+
+  /** Removes superseded frames from the head of the live queue. */
+  private void skipSuperseded() {
+    if (queue == null || superseded == null) {
+      return;
+    }
+    while (!queue.isEmpty() && superseded.remove(queue.peek())) {
+      queue.poll();
+    }
+    if (superseded.isEmpty()) {
+      superseded = null;
+    }
   }
 
   private ArrayDeque<Frame> liveQueue() {
@@ -278,50 +463,69 @@ public final class SseStream {
   }
 
   private boolean hasWaitingFrames() {
-    return !backlog.isEmpty() || (queue != null && !queue.isEmpty());
+    return !backlog.isEmpty() || liveFrames() > 0;
   }
 
   private @Nullable Frame takeNext() {
     Frame frame = backlog.poll();
-    if (frame != null || queue == null) {
-      return frame;
+    if (frame == null && queue != null) {
+      skipSuperseded();
+      frame = queue.poll();
+      if (frame != null) {
+        queuedBytes -= frame.size();
+        forgetWaiting(frame);
+      }
+      releaseQueueAfterBurst();
     }
-    frame = queue.poll();
     if (frame != null) {
-      queuedBytes -= frame.size();
+      takenFrames++;
+      if (frame.id() != null) {
+        takenEvents++;
+      }
     }
     return frame;
   }
 
+  /**
+   * Drops an emptied queue that grew during a burst: an ArrayDeque never shrinks, and
+   * thousands of idle streams would otherwise each keep the array of their largest burst.
+   */
+  private void releaseQueueAfterBurst() {
+    if (queue.isEmpty() && queuePeak > RELEASE_AFTER_PEAK) {
+      queue = null;
+      superseded = null;
+      waitingByKey = null;
+      queuePeak = 0;
+    }
+  }
+
+  private void forgetWaiting(Frame frame) {
+    String key = frame.conflationKey();
+    if (key != null && waitingByKey != null && waitingByKey.get(key) == frame) {
+      waitingByKey.remove(key);
+    }
+  }
+
   private @Nullable Frame peekNext() {
     Frame frame = backlog.peek();
-    return frame != null || queue == null ? frame : queue.peek();
+    if (frame != null || queue == null) {
+      return frame;
+    }
+    skipSuperseded();
+    return queue.peek();
   }
 
   private byte[] join(Frame first, int maxBytes) {
+    List<Frame> frames = new ArrayList<>();
+    frames.add(first);
     int total = first.size();
-    int count = 1;
-    for (Frame frame : backlog) {
-      if (total + frame.size() > maxBytes) {
-        break;
-      }
-      total += frame.size();
-      count++;
-    }
-    if (count - 1 == backlog.size() && queue != null) {
-      for (Frame frame : queue) {
-        if (total + frame.size() > maxBytes) {
-          break;
-        }
-        total += frame.size();
-        count++;
-      }
+    for (Frame next = peekNext(); next != null && total + next.size() <= maxBytes; next = peekNext()) {
+      frames.add(takeNext());
+      total += next.size();
     }
     byte[] joined = new byte[total];
-    System.arraycopy(first.bytes(), 0, joined, 0, first.size());
-    int offset = first.size();
-    for (int i = 1; i < count; i++) {
-      Frame frame = takeNext();
+    int offset = 0;
+    for (Frame frame : frames) {
       System.arraycopy(frame.bytes(), 0, joined, offset, frame.size());
       offset += frame.size();
     }
@@ -331,7 +535,7 @@ public final class SseStream {
   private int queuedEventsForLog() {
     lock.lock();
     try {
-      return queue == null ? 0 : queue.size();
+      return liveFrames();
     } finally {
       lock.unlock();
     }

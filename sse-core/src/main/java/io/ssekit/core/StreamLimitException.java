@@ -2,7 +2,7 @@ package io.ssekit.core;
 
 /**
  * Thrown by {@link SseBroker#open} when opening another stream would pass a connection limit.
- * The adapter should answer so that the client retries later.
+ * The adapter should respond so that the client retries later.
  */
 public class StreamLimitException extends RuntimeException {
 

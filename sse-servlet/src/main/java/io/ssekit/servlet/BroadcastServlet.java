@@ -2,13 +2,13 @@ package io.ssekit.servlet;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ssekit.core.EventBus;
 import io.ssekit.core.EventBusUnavailableException;
 import io.ssekit.core.EventDraft;
 import io.ssekit.core.EventJson;
 import io.ssekit.core.InvalidEventException;
 import io.ssekit.core.PublishRequestParser;
 import io.ssekit.core.PublishedEvent;
+import io.ssekit.core.SseBroker;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST} publishes one event or a batch for workers, and answers 202 with
+ * {@code POST} publishes one event or a batch for workers, and responds 202 with
  * {@code {"ids":[...]}} in request order.
  *
  * <p>With a token set, the request must carry {@code Authorization: Bearer <token>}; the
@@ -39,13 +39,14 @@ final class BroadcastServlet extends HttpServlet {
 
   private static final Logger log = LoggerFactory.getLogger(BroadcastServlet.class);
 
-  private final transient EventBus bus;
+  private final transient SseBroker broker;
   private final transient PublishRequestParser parser;
   private final byte @Nullable [] token;
   private final int maxBodyBytes;
+  private final transient RejectionLog rejections = new RejectionLog();
 
-  BroadcastServlet(EventBus bus, PublishRequestParser parser, @Nullable String token, int maxBodyBytes) {
-    this.bus = bus;
+  BroadcastServlet(SseBroker broker, PublishRequestParser parser, @Nullable String token, int maxBodyBytes) {
+    this.broker = broker;
     this.parser = parser;
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.maxBodyBytes = maxBodyBytes;
@@ -60,7 +61,7 @@ final class BroadcastServlet extends HttpServlet {
     if (!isJson(request.getContentType())) {
       reject(request, response, 415,
           "Content-Type is " + describe(request.getContentType())
-              + " (expected: application/json)", null);
+              + " (expected: application/json)", "Content-Type");
       return;
     }
     byte[] body = readBody(request);
@@ -84,12 +85,19 @@ final class BroadcastServlet extends HttpServlet {
       throws IOException {
     List<PublishedEvent> published;
     try {
-      published = bus.publish(drafts);
+      // Through the broker, so that nothing is acknowledged after shutdown closed the streams.
+      published = broker.publish(drafts);
     } catch (EventBusUnavailableException e) {
-      log.warn("Publish from {} failed: {}", request.getRemoteAddr(), e.getMessage());
+      broker.metrics().publishRejected(503);
+      long suppressed = rejections.admit("publish 503");
+      if (suppressed >= 0) {
+        log.warn("Publish from {} failed: {}{}",
+            request.getRemoteAddr(), e.getMessage(), RejectionLog.suppressedSuffix(suppressed));
+      }
       response.setHeader("Retry-After", "1");
       ProblemResponse.send(response, 503,
-          "the event bus is unavailable: " + e.getMessage() + "; nothing was published, retry later",
+          "the event bus is unavailable: " + e.getMessage() + "; retry later with the same"
+              + " idempotency keys, which publish each event at most once",
           null);
       return;
     }
@@ -166,10 +174,15 @@ final class BroadcastServlet extends HttpServlet {
     return contentType == null ? "missing" : "\"" + contentType + "\"";
   }
 
-  private static void reject(
+  private void reject(
       HttpServletRequest request, HttpServletResponse response, int status, String detail,
       @Nullable String field) throws IOException {
-    log.info("Rejected publish from {}: {} {}", request.getRemoteAddr(), status, detail);
+    broker.metrics().publishRejected(status);
+    long suppressed = rejections.admit("publish " + status);
+    if (suppressed >= 0) {
+      log.info("Rejected publish from {}: {} {}{}",
+          request.getRemoteAddr(), status, detail, RejectionLog.suppressedSuffix(suppressed));
+    }
     ProblemResponse.send(response, status, detail, field);
   }
 }

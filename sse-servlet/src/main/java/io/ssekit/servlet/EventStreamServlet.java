@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Query parameters: {@code video_id} (repeatable, or comma-separated) narrows the stream to
  * those videos, {@code types} (repeatable, or comma-separated) to those event types, and
- * {@code last_event_id} stands in for the {@code Last-Event-ID} header for clients that cannot
- * set headers; the header wins when both are present.
+ * {@code last_event_id} replaces the {@code Last-Event-ID} header for clients that cannot
+ * set headers; the header wins when both are present. {@code compact=true} makes a replay send
+ * only the newest retained event of each conflation key, plus the events that are never
+ * conflated.
  *
  * <p>A stream refused for capacity or shutdown still gets status 200 with a {@code retry:}
  * hint and is closed at once: an {@code EventSource} stops reconnecting for good on any other
@@ -39,6 +41,7 @@ final class EventStreamServlet extends HttpServlet {
   private final transient SseBroker broker;
   private final int maxVideoFilters;
   private final int maxTypeFilters;
+  private final transient RejectionLog rejections = new RejectionLog();
 
   EventStreamServlet(SseBroker broker, int maxVideoFilters, int maxTypeFilters) {
     this.broker = broker;
@@ -50,10 +53,16 @@ final class EventStreamServlet extends HttpServlet {
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     StreamFilter filter;
+    boolean compactReplay;
     try {
       filter = parseFilter(request);
+      compactReplay = isCompactReplay(request);
     } catch (IllegalArgumentException e) {
-      log.info("Rejected stream request from {}: {}", request.getRemoteAddr(), e.getMessage());
+      long suppressed = rejections.admit("stream 400");
+      if (suppressed >= 0) {
+        log.info("Rejected stream request from {}: {}{}",
+            request.getRemoteAddr(), e.getMessage(), RejectionLog.suppressedSuffix(suppressed));
+      }
       ProblemResponse.send(response, 400, e.getMessage(), fieldOf(e));
       return;
     }
@@ -64,7 +73,7 @@ final class EventStreamServlet extends HttpServlet {
     ServletOutputStream out = response.getOutputStream();
     ServletSseTransport transport = new ServletSseTransport(asyncContext, out);
     StreamRequest streamRequest =
-        new StreamRequest(filter, lastEventId(request), request.getRemoteAddr());
+        new StreamRequest(filter, lastEventId(request), request.getRemoteAddr(), compactReplay);
     SseStream stream;
     try {
       stream = broker.open(transport, streamRequest);
@@ -78,7 +87,12 @@ final class EventStreamServlet extends HttpServlet {
   private void refuse(
       HttpServletRequest request, AsyncContext asyncContext, ServletOutputStream out,
       StreamLimitException reason) throws IOException {
-    log.info("Refused stream for {}: {}; told it to retry", request.getRemoteAddr(), reason.getMessage());
+    // The key never contains the message, because that may name the client's address.
+    long suppressed = rejections.admit(broker.isShuttingDown() ? "stream shutdown" : "stream limit");
+    if (suppressed >= 0) {
+      log.info("Rejected stream for {}: {}; sent a retry hint{}",
+          request.getRemoteAddr(), reason.getMessage(), RejectionLog.suppressedSuffix(suppressed));
+    }
     try {
       // No write listener is set, so this is an ordinary blocking write of a few bytes.
       out.write(broker.retryFrame().bytes());
@@ -135,7 +149,18 @@ final class EventStreamServlet extends HttpServlet {
     return result;
   }
 
-  private static @Nullable String lastEventId(HttpServletRequest request) {
+  private static boolean isCompactReplay(HttpServletRequest request) {
+    String value = request.getParameter("compact");
+    if (value == null || value.equals("false")) {
+      return false;
+    }
+    if (value.equals("true")) {
+      return true;
+    }
+    throw new FilterException("compact", "compact is \"" + abbreviate(value) + "\" (expected: true or false)");
+  }
+
+    private static @Nullable String lastEventId(HttpServletRequest request) {
     String header = request.getHeader("Last-Event-ID");
     return header != null ? header : request.getParameter("last_event_id");
   }

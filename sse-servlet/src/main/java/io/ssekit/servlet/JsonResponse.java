@@ -5,7 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-/** Writes small JSON answers. */
+/** Writes small JSON responses. */
 final class JsonResponse {
 
   private JsonResponse() {}

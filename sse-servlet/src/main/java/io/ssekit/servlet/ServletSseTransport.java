@@ -37,7 +37,7 @@ final class ServletSseTransport implements SseTransport, WriteListener, AsyncLis
   // Written once, by the request thread, before the container calls the listeners.
   private volatile @Nullable SseStream stream;
 
-  // Confined to the thread that holds the draining turn.
+  // Confined to the thread that has the draining turn.
   private boolean flushPending;
 
   ServletSseTransport(AsyncContext asyncContext, ServletOutputStream out) {

@@ -6,9 +6,12 @@ import io.ssekit.core.EventBus;
 import io.ssekit.core.InMemoryEventBus;
 import io.ssekit.core.PublishRequestParser;
 import io.ssekit.core.SseBroker;
+import io.ssekit.core.VideoStatusStore;
+import io.ssekit.redis.RedisEventBus;
 import io.ssekit.servlet.SseEndpoints;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -36,16 +39,21 @@ public final class EventServer implements AutoCloseable {
   private final ServerConfig config;
   private final EventBus bus;
   private final SseBroker broker;
+  private final VideoStatusStore videoStatuses;
+  private final ServletContextHandler context;
   private final Server jetty;
   private final ServerConnector connector;
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final ServerMetrics metrics = new ServerMetrics();
 
-  /** Creates a server on the in-memory bus; nothing listens until {@link #start()}. */
+  /**
+   * Creates a server on the Redis bus when the configuration names a Redis URL, and on the
+   * in-memory bus otherwise; nothing listens until {@link #start()}.
+   *
+   * @throws io.ssekit.core.EventBusUnavailableException if Redis is configured but unreachable
+   */
   public EventServer(ServerConfig config) {
-    this(config, InMemoryEventBus.builder()
-        .replayCapacity(config.replayBufferSize())
-        .replayMaxAge(config.replayMaxAge())
-        .build());
+    this(config, createBus(config));
   }
 
   /** Creates a server on {@code bus}; the server closes the bus when it stops. */
@@ -56,15 +64,20 @@ public final class EventServer implements AutoCloseable {
         .heartbeatInterval(config.heartbeatInterval())
         .retry(config.retry())
         .maxStreams(config.maxStreams())
+        .maxStreamsPerAddress(config.maxStreamsPerAddress())
         .maxQueuedEvents(config.maxQueuedEvents())
         .maxQueuedBytes(config.maxQueuedBytes())
+        .conflationThreshold(config.conflationThreshold())
+        .metrics(metrics.brokerMetrics())
         .build();
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("http");
     this.jetty = new Server(threads);
     this.connector = createConnector(jetty, config);
     jetty.addConnector(connector);
-    jetty.setHandler(createContext());
+    this.videoStatuses = VideoStatusStore.subscribe(bus, config.maxTrackedVideos());
+    this.context = createContext();
+    jetty.setHandler(context);
     jetty.setStopTimeout(config.shutdownGrace().toMillis());
     jetty.setStopAtShutdown(false);
   }
@@ -94,20 +107,36 @@ public final class EventServer implements AutoCloseable {
     return bus;
   }
 
+  /** Returns the servlet context, for tests that reach into sessions. */
+  ServletContextHandler context() {
+    return context;
+  }
+
   /** Stops the server gracefully; see the class comment. Blocks until done. */
   public void stop() {
     if (!stopped.compareAndSet(false, true)) {
       return;
     }
     log.info("Stopping: closing {} streams", broker.connectedClients());
+    long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
     broker.shutdown(config.shutdownGrace());
+    // The grace period bounds the whole stop: Jetty's graceful phase gets what the streams left.
+    jetty.setStopTimeout(Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toMillis()));
     try {
       jetty.stop();
+    } catch (TimeoutException e) {
+      // Jetty stops everything first and reports the timeout afterwards.
+      log.info("Jetty closed the connections still open at the end of the grace period");
     } catch (Exception e) {
       log.warn("Jetty did not stop cleanly", e);
     }
+    videoStatuses.close();
     bus.close();
+    metrics.close();
     log.info("Stopped");
+    if (log.isDebugEnabled()) {
+      log.debug("Non-daemon threads left after stop: {}", RemainingThreads.nonDaemon());
+    }
   }
 
   @Override
@@ -116,19 +145,39 @@ public final class EventServer implements AutoCloseable {
   }
 
   private ServletContextHandler createContext() {
-    ServletContextHandler context = new ServletContextHandler("/");
-    SseEndpoints endpoints = SseEndpoints.builder(broker)
+    ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.SESSIONS);
+    BrowserSupport.configureSessions(context);
+    SseEndpoints.Builder endpoints = SseEndpoints.builder(broker)
         .broadcastToken(config.broadcastToken())
         .maxBodyBytes(config.maxBodyBytes())
-        .parser(new PublishRequestParser(Clock.systemUTC(), config.maxBatchSize(), config.maxEventBytes()))
-        .build();
-    context.addServletContainerInitializer(endpoints.initializer());
+        .parser(new PublishRequestParser(Clock.systemUTC(), config.maxBatchSize(), config.maxEventBytes()));
+    BrowserSupport.addBrowserEndpoints(endpoints, config, videoStatuses);
+    context.addServletContainerInitializer(endpoints.build().initializer());
+    BrowserSupport.addDashboard(context);
+    metrics.addEndpoint(context);
     return context;
+  }
+
+  private static EventBus createBus(ServerConfig config) {
+    String redisUrl = config.redisUrl();
+    if (redisUrl == null) {
+      return InMemoryEventBus.builder()
+          .replayCapacity(config.replayBufferSize())
+          .replayMaxAge(config.replayMaxAge())
+          .build();
+    }
+    return RedisEventBus.builder(redisUrl)
+        .streamKey(config.redisStreamKey())
+        .maxLength(config.replayBufferSize())
+        .replayMaxAge(config.replayMaxAge())
+        .build();
   }
 
   private static ServerConnector createConnector(Server jetty, ServerConfig config) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
+    // Bounds the request line (and with it the query) plus headers, and Jetty returns 414 or 431.
+    http.setRequestHeaderSize(config.maxRequestHeaderBytes());
     ServerConnector connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());

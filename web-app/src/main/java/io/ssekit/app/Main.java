@@ -1,5 +1,6 @@
 package io.ssekit.app;
 
+import io.ssekit.core.EventBusUnavailableException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,15 @@ public final class Main {
       return;
     }
     log.info("Starting with {}", config.describe());
-    EventServer server = new EventServer(config);
+    EventServer server;
+    try {
+      server = new EventServer(config);
+    } catch (EventBusUnavailableException e) {
+      // The message names the Redis URL with its password masked; the cause adds nothing more.
+      log.error("Cannot start the server: {}", e.getMessage());
+      System.exit(1);
+      return;
+    }
     try {
       server.start();
     } catch (Exception e) {
@@ -49,7 +58,7 @@ public final class Main {
     System.out.println("Usage: java -jar ssekit-server.jar [--name=value ...]");
     System.out.println("Each setting is an environment variable NAME or a flag --name (flags win):");
     for (Map.Entry<String, String> variable : ServerConfig.VARIABLES.entrySet()) {
-      System.out.printf("  %-20s %s%n", variable.getKey(), variable.getValue());
+      System.out.printf("  %-25s %s%n", variable.getKey(), variable.getValue());
     }
   }
 }

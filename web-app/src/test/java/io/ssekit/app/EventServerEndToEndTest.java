@@ -49,7 +49,10 @@ class EventServerEndToEndTest {
       VideoStatusEvent event = VideoStatusEvent.of(
           Instant.parse("2025-11-05T12:00:00Z"), "abc-123", VideoStatus.PROCESSING, 50);
 
-      String id = publisher().publish(event);
+      String id;
+      try (EventPublisher publisher = publisher()) {
+        id = publisher.publish(event);
+      }
 
       String expectedFrame = "id: " + id + "\n"
           + "event: video.status\n"

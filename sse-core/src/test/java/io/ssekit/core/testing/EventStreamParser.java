@@ -41,7 +41,7 @@ public final class EventStreamParser {
 
   /**
    * Parses the next chunk of the stream and returns the events that its blank lines
-   * dispatched, in stream order; an incomplete last line waits for the next chunk.
+   * dispatched, in stream order. An incomplete last line waits for the next chunk.
    */
   public List<ParsedEvent> feed(byte[] chunk) {
     List<ParsedEvent> dispatched = new ArrayList<>();
@@ -61,7 +61,7 @@ public final class EventStreamParser {
     return dispatched;
   }
 
-  /** Parses {@code text} encoded as UTF-8; see {@link #feed(byte[])}. */
+  /** Parses {@code text} encoded as UTF-8, as {@link #feed(byte[])} does. */
   public List<ParsedEvent> feed(String text) {
     return feed(text.getBytes(StandardCharsets.UTF_8));
   }
@@ -166,7 +166,7 @@ public final class EventStreamParser {
     try {
       return Long.parseLong(digits);
     } catch (NumberFormatException tooLarge) {
-      // NOTE: the standard sets no upper bound; a value beyond 2^63 - 1 ms is ignored here.
+      // NOTE: the standard sets no upper bound, but this parser ignores values above 2^63 - 1 ms.
       return reconnectionTimeMillis;
     }
   }

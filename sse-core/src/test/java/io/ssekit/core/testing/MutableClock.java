@@ -33,7 +33,7 @@ public final class MutableClock extends Clock {
     epochMillis.set(instant.toEpochMilli());
   }
 
-  /** Moves the time by {@code amount}; a negative amount moves it back. */
+  /** Moves the time by {@code amount}, back if the amount is negative. */
   public void advance(Duration amount) {
     epochMillis.addAndGet(amount.toMillis());
   }

@@ -35,6 +35,7 @@ public final class SseSocketClient implements AutoCloseable {
   private final CountDownLatch ended = new CountDownLatch(1);
   private final InputStream in;
   private volatile boolean endOfStream;
+  private volatile boolean lastChunkReceived;
 
   private SseSocketClient(Socket socket, InputStream in, int status, Map<String, String> headers) {
     this.socket = socket;
@@ -114,6 +115,14 @@ public final class SseSocketClient implements AutoCloseable {
     return endOfStream;
   }
 
+  /**
+   * Returns whether the response ended cleanly with the last (zero-size) chunk, as opposed to
+   * a connection that broke or closed in the middle of the body.
+   */
+  public boolean endedCleanly() {
+    return lastChunkReceived;
+  }
+
   /** Waits up to {@code timeout} for the response to end; returns whether it did. */
   public boolean awaitEnd(Duration timeout) throws InterruptedException {
     return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -136,17 +145,20 @@ public final class SseSocketClient implements AutoCloseable {
         String sizeLine = readLine(in);
         int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
         if (size == 0) {
+          lastChunkReceived = true;
           break;
         }
         byte[] chunk = in.readNBytes(size);
         if (chunk.length < size) {
           break;
         }
-        readLine(in);
+        // Recorded before the chunk's closing CRLF is read: Jetty sends that CRLF together
+        // with the next chunk, so waiting for it would hold this chunk back until then.
         synchronized (body) {
           body.write(chunk);
           events.addAll(parser.feed(chunk));
         }
+        readLine(in);
       }
     } catch (IOException | RuntimeException e) {
       // The socket closed or broke: the stream has ended either way.
