@@ -112,12 +112,14 @@ final class BroadcastServlet extends HttpServlet {
   private boolean isAuthorized(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
     if (token == null) {
-      if (isLoopback(request.getRemoteAddr())) {
+      // A reverse proxy on this host connects from loopback on behalf of remote clients.
+      if (isLoopback(request.getRemoteAddr()) && !isForwarded(request)) {
         return true;
       }
       reject(request, response, 403,
-          "publishing without a token is allowed from loopback only (expected: set a broadcast"
-              + " token on the server and send it as Authorization: Bearer <token>)", null);
+          "publishing without a token is allowed only from loopback and not through a proxy"
+              + " (expected: set a broadcast token on the server and send it as Authorization:"
+              + " Bearer <token>)", null);
       return false;
     }
     String header = request.getHeader("Authorization");
@@ -161,7 +163,13 @@ final class BroadcastServlet extends HttpServlet {
     return mediaType.equals("application/json");
   }
 
-  private static boolean isLoopback(String address) {
+  private static boolean isForwarded(HttpServletRequest request) {
+    return request.getHeader("Forwarded") != null
+        || request.getHeader("X-Forwarded-For") != null
+        || request.getHeader("X-Real-IP") != null;
+  }
+
+    private static boolean isLoopback(String address) {
     try {
       // The remote address is numeric, so no name lookup happens.
       return InetAddress.getByName(address).isLoopbackAddress();

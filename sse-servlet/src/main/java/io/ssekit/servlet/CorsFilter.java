@@ -65,6 +65,8 @@ public final class CorsFilter implements Filter {
 
   private static final Logger log = LoggerFactory.getLogger(CorsFilter.class);
 
+  private final RejectionLog rejections = new RejectionLog();
+
   private final Set<String> allowedOrigins;
   private final List<String> allowedMethods;
   private final List<String> allowedHeaders;
@@ -159,7 +161,11 @@ public final class CorsFilter implements Filter {
     response.addHeader("Vary", "Access-Control-Request-Headers");
     String problem = preflightProblem(request, origin);
     if (problem != null) {
-      log.info("Rejected CORS preflight from {} ({}): {}", origin, request.getRemoteAddr(), problem);
+      long suppressed = rejections.admit("cors preflight");
+      if (suppressed >= 0) {
+        log.info("Rejected CORS preflight from {} ({}): {}{}", origin, request.getRemoteAddr(), problem,
+            RejectionLog.suppressedSuffix(suppressed));
+      }
       ProblemResponse.send(response, 403, problem, null);
       return;
     }

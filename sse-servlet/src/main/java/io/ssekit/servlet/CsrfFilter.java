@@ -61,6 +61,8 @@ public final class CsrfFilter implements Filter {
 
   private static final Logger log = LoggerFactory.getLogger(CsrfFilter.class);
 
+  private final RejectionLog rejections = new RejectionLog();
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   // Serializes token creation: two first requests of one session must not each store a token.
@@ -117,8 +119,11 @@ public final class CsrfFilter implements Filter {
     }
     String problem = tokenProblem(request);
     if (problem != null) {
-      log.info("Rejected {} {} from {}: {}", request.getMethod(), request.getRequestURI(),
-          request.getRemoteAddr(), problem);
+      long suppressed = rejections.admit("csrf");
+      if (suppressed >= 0) {
+        log.info("Rejected {} {} from {}: {}{}", request.getMethod(), request.getRequestURI(),
+            request.getRemoteAddr(), problem, RejectionLog.suppressedSuffix(suppressed));
+      }
       ProblemResponse.send(response, 403, problem, DEFAULT_HEADER_NAME);
       return;
     }

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Runs the SSE load comparison of docs/BENCHMARKS.md: the same load against the ssekit server
+# and its peers (Nchan, better-sse on Node, Spring MVC's SseEmitter), one server at a time on
+# this machine, with io.ssekit.bench.load.LoadGenerator.
+#
+#   bench/run-peers.sh [RUN...]
+#
+# RUN is one of the names below (default: fanout hold1k hold10k cpu10k hold19500). Settings
+# from the environment:
+#   SERVERS            servers to run, in order (default "ssekit nchan better-sse spring-sse")
+#   REPEAT             runs of each RUN and server (default 1)
+#   RESULTS            folder for the JSON results, the table and the versions
+#                      (default bench/target/load-results/<date-time>)
+#   MAX_LOAD           wait before each run until the 1-minute load average is below this (default 1.5)
+#   LOAD_WAIT_SECONDS  wait at most this long for it, then run anyway and record it (default 300)
+#   SSEKIT_JAVA_OPTS   JVM options of the ssekit server (default: none, as README.md runs it)
+#   SKIP_BUILD=1       use the jars and node_modules already built
+#
+# Every server listens on 127.0.0.1 only, every load is bounded in streams, events and time,
+# and every server is stopped by its PID.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PEERS="$ROOT/bench/peers"
+SERVERS=${SERVERS:-"ssekit nchan better-sse spring-sse"}
+REPEAT=${REPEAT:-1}
+MAX_LOAD=${MAX_LOAD:-1.5}
+LOAD_WAIT_SECONDS=${LOAD_WAIT_SECONDS:-300}
+RESULTS=${RESULTS:-"$ROOT/bench/target/load-results/$(date -u +%Y%m%d-%H%M%S)"}
+RUNS=("$@")
+if [ ${#RUNS[@]} -eq 0 ]; then
+  RUNS=(fanout hold1k hold10k cpu10k hold19500)
+fi
+
+BASE_PORT=8100
+GENERATOR_JAVA_OPTS="-Xmx1g -XX:+UseSerialGC"
+SERVER_PID=""
+SERVER_PIDS=""
+SERVER_PORT=""
+
+# Streams, events and rate of each run, plus generator options.
+run_arguments() {
+  case "$1" in
+    smoke)     echo "--streams=200 --events=20 --rate=20 --warmup-streams=20 --warmup-events=20" ;;
+    fanout)    echo "--streams=1000 --events=200 --rate=50" ;;
+    hold1k)    echo "--streams=1000 --events=10 --rate=10" ;;
+    hold10k)   echo "--streams=10000 --events=10 --rate=10" ;;
+    cpu10k)    echo "--streams=10000 --events=50 --rate=10" ;;
+    hold19500) echo "--streams=19500 --events=10 --rate=10 --streams-per-process=10000" ;;
+    rate*)     echo "--streams=1000 --events=$(( ${1#rate} * 10 )) --rate=${1#rate}" ;;
+    *)
+      echo "unknown run \"$1\" (expected: smoke, fanout, hold1k, hold10k, cpu10k, hold19500 or rateN, e.g. rate500)" >&2
+      return 1
+      ;;
+  esac
+}
+
+log() {
+  echo "[run-peers] $*" >&2
+}
+
+build() {
+  if [ "${SKIP_BUILD:-}" = 1 ]; then
+    return
+  fi
+  log "building the ssekit server and the load generator"
+  mvn -B -q -pl web-app,bench -am -DskipTests package
+  log "building the Spring peer"
+  mvn -B -q -f "$PEERS/spring-sse/pom.xml" -DskipTests package
+  log "installing the better-sse peer's packages"
+  (cd "$PEERS/better-sse" && npm install --no-audit --no-fund --loglevel=error)
+  if ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+    log "nginx with Nchan is missing: apt-get install -y nginx libnginx-mod-nchan"
+    exit 1
+  fi
+}
+
+record_versions() {
+  {
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "kernel: $(uname -r)"
+    echo "java: $(java -version 2>&1 | head -2 | tr '\n' ' ')"
+    echo "nginx: $(nginx -v 2>&1)"
+    echo "nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null)"
+    echo "node: $(node --version)"
+    echo "better-sse: $(node -p "require('$PEERS/better-sse/node_modules/better-sse/package.json').version")"
+    echo "spring-boot: $(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$PEERS/spring-sse/pom.xml" | head -1)"
+    echo "ssekit server JVM options: ${SSEKIT_JAVA_OPTS:-none}"
+    echo "generator JVM options: $GENERATOR_JAVA_OPTS"
+    echo "open files limit: $(ulimit -n)"
+  } > "$RESULTS/versions.txt"
+  cat "$RESULTS/versions.txt" >&2
+}
+
+load_average() {
+  cut -d' ' -f1 /proc/loadavg
+}
+
+wait_for_quiet_machine() {
+  local waited=0
+  while awk -v current="$(load_average)" -v max="$MAX_LOAD" 'BEGIN { exit !(current >= max) }'; do
+    if [ "$waited" -ge "$LOAD_WAIT_SECONDS" ]; then
+      log "load average still $(load_average) after ${waited}s; running anyway"
+      return
+    fi
+    sleep 10
+    waited=$((waited + 10))
+  done
+  log "load average $(load_average)"
+}
+
+wait_for_port() {
+  local port=$1
+  for _ in $(seq 1 120); do
+    if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+      return 0
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      log "the server exited during start; see its log in $RESULTS"
+      return 1
+    fi
+    sleep 0.5
+  done
+  log "the server did not listen on port $port within 60 s"
+  return 1
+}
+
+start_server() {
+  local server=$1 log_file=$2
+  case "$server" in
+    ssekit)
+      SERVER_PORT=$((BASE_PORT + 1))
+      # shellcheck disable=SC2086 # SSEKIT_JAVA_OPTS holds several options
+      HOST=127.0.0.1 PORT=$SERVER_PORT MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
+        java ${SSEKIT_JAVA_OPTS:-} -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
+      SERVER_PID=$!
+      SERVER_PIDS=$SERVER_PID
+      ;;
+    nchan)
+      SERVER_PORT=$((BASE_PORT + 2))
+      local prefix
+      prefix=$(mktemp -d /tmp/ssekit-nchan.XXXXXX)
+      mkdir -p "$prefix/logs" "$prefix/temp"
+      sed "s/@PORT@/$SERVER_PORT/" "$PEERS/nchan/nginx.conf.template" > "$prefix/nginx.conf"
+      nginx -p "$prefix" -e logs/error.log -c nginx.conf > "$log_file" 2>&1 &
+      SERVER_PID=$!
+      ;;
+    better-sse)
+      SERVER_PORT=$((BASE_PORT + 3))
+      PORT=$SERVER_PORT node "$PEERS/better-sse/server.js" > "$log_file" 2>&1 &
+      SERVER_PID=$!
+      SERVER_PIDS=$SERVER_PID
+      ;;
+    spring-sse)
+      SERVER_PORT=$((BASE_PORT + 4))
+      java -jar "$PEERS/spring-sse/target/spring-sse.jar" --server.port=$SERVER_PORT > "$log_file" 2>&1 &
+      SERVER_PID=$!
+      SERVER_PIDS=$SERVER_PID
+      ;;
+    *)
+      log "unknown server \"$server\" (expected: ssekit, nchan, better-sse or spring-sse)"
+      exit 1
+      ;;
+  esac
+  wait_for_port "$SERVER_PORT"
+  if [ "$server" = nchan ]; then
+    # The master forks one worker, which holds the streams; both are measured.
+    SERVER_PIDS="$SERVER_PID,$(tr ' ' ',' < "/proc/$SERVER_PID/task/$SERVER_PID/children" | sed 's/,$//')"
+  fi
+}
+
+stop_server() {
+  if [ -z "$SERVER_PID" ]; then
+    return
+  fi
+  kill "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "server $SERVER_PID did not stop within 30 s; killing it"
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+trap stop_server EXIT
+
+run_one() {
+  local run=$1 server=$2 attempt=$3
+  local name="$run-$server-$attempt"
+  local arguments
+  arguments=$(run_arguments "$run")
+  wait_for_quiet_machine
+  log "$name: starting $server"
+  start_server "$server" "$RESULTS/$name.server.log"
+  log "$name: $arguments against pids $SERVER_PIDS"
+  # shellcheck disable=SC2086 # the generator options are separate words
+  if ! java $GENERATOR_JAVA_OPTS -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadGenerator \
+      --server="$server" --url="http://127.0.0.1:$SERVER_PORT" --server-pid="$SERVER_PIDS" \
+      --label="$run" $arguments --out="$RESULTS/$name.json" 2> "$RESULTS/$name.generator.log"; then
+    log "$name: the generator failed; see $RESULTS/$name.generator.log"
+  fi
+  stop_server
+}
+
+main() {
+  for run in "${RUNS[@]}"; do
+    run_arguments "$run" > /dev/null
+  done
+  mkdir -p "$RESULTS"
+  ulimit -n 20000
+  build
+  record_versions
+  for run in "${RUNS[@]}"; do
+    for attempt in $(seq 1 "$REPEAT"); do
+      for server in $SERVERS; do
+        run_one "$run" "$server" "$attempt"
+      done
+    done
+  done
+  java -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadReport "$RESULTS" > "$RESULTS/table.md"
+  cat "$RESULTS/table.md"
+  log "results in $RESULTS"
+}
+
+main
