@@ -78,7 +78,7 @@ public final class PublishRequestParser {
     JsonNode root = readTree(body);
     if (!root.isObject()) {
       throw new InvalidEventException(
-          "", "the body is JSON " + kind(root) + " (expected: an event object, or {\"events\":[...]})");
+          "", "the body is " + kind(root) + " (expected: an event object, or {\"events\":[...]})");
     }
     if (!root.has("events")) {
       return List.of(parseEvent((ObjectNode) root, ""));
@@ -90,7 +90,7 @@ public final class PublishRequestParser {
     JsonNode events = root.get("events");
     if (!events.isArray()) {
       throw new InvalidEventException(
-          "events", "events is JSON " + kind(events) + " (expected: an array of event objects)");
+          "events", "events is " + kind(events) + " (expected: an array of event objects)");
     }
     if (events.isEmpty()) {
       throw new InvalidEventException("events", "events is empty (expected: 1 to " + maxBatchSize + " events)");
@@ -107,7 +107,7 @@ public final class PublishRequestParser {
       JsonNode event = events.get(i);
       if (!event.isObject()) {
         throw new InvalidEventException(
-            "events[" + i + "]", "events[" + i + "] is JSON " + kind(event) + " (expected: an event object)");
+            "events[" + i + "]", "events[" + i + "] is " + kind(event) + " (expected: an event object)");
       }
       drafts.add(parseEvent((ObjectNode) event, path));
     }
@@ -193,7 +193,7 @@ public final class PublishRequestParser {
     if (!node.isTextual()) {
       throw new InvalidEventException(
           path + "timestamp",
-          "timestamp is JSON " + kind(node) + " (expected: ISO-8601 text such as 2025-11-05T12:00:00.000Z)");
+          "timestamp is " + kind(node) + " (expected: ISO-8601 text such as 2025-11-05T12:00:00.000Z)");
     }
     try {
       return EventJson.parseTimestamp(node.asText());
@@ -225,7 +225,7 @@ public final class PublishRequestParser {
     }
     if (!node.isTextual()) {
       throw new InvalidEventException(
-          path + field, field + " is JSON " + kind(node) + " (expected: a JSON string)");
+          path + field, field + " is " + kind(node) + " (expected: a JSON string)");
     }
     return node.asText();
   }
@@ -237,7 +237,7 @@ public final class PublishRequestParser {
     }
     if (!node.isTextual()) {
       throw new InvalidEventException(
-          path + field, field + " is JSON " + kind(node) + " (expected: a JSON string or null)");
+          path + field, field + " is " + kind(node) + " (expected: a JSON string or null)");
     }
     return node.asText();
   }
@@ -277,12 +277,12 @@ public final class PublishRequestParser {
 
   private static String kind(JsonNode node) {
     return switch (node.getNodeType()) {
-      case ARRAY -> "an array";
-      case OBJECT, POJO -> "an object";
-      case STRING -> "a string";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case NULL -> "null";
+      case ARRAY -> "a JSON array";
+      case OBJECT, POJO -> "a JSON object";
+      case STRING -> "a JSON string";
+      case NUMBER -> "a JSON number";
+      case BOOLEAN -> "a JSON boolean";
+      case NULL -> "JSON null";
       default -> node.getNodeType().name().toLowerCase(Locale.ROOT);
     };
   }

@@ -293,7 +293,7 @@ public final class SseBroker {
     }
     awaitTermination(heartbeatScheduler);
     log.info(
-        "Broker stopped: {} streams closed{}",
+        "Broker stopped; streams closed: {}{}",
         open,
         clean ? "" : " (some did not finish within " + grace + " and were cut)");
   }

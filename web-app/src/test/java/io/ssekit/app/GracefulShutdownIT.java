@@ -120,13 +120,13 @@ class GracefulShutdownIT {
     assertThat(server.process.exitValue()).isEqualTo(143);
     assertThat(filled).as("events published to fill the stalled client").isPositive();
     assertThat(server.output())
-        .contains("Stopping: closing " + (READERS + 1) + " streams")
+        .contains("Stopping; open streams: " + (READERS + 1))
         .contains("some did not finish within PT3S and were cut")
         .contains("Stopped")
         // Logged at DEBUG after the stop: nothing the server started keeps the JVM alive.
         .contains("Non-daemon threads left after stop: []");
     Duration logged = Duration.between(
-        logTime(server.output(), "Stopping: closing"), logTime(server.output(), "EventServer - Stopped"));
+        logTime(server.output(), "Stopping; open streams"), logTime(server.output(), "EventServer - Stopped"));
     assertThat(logged).as("time from Stopping to Stopped in the server's log").isLessThan(GRACE.plus(STOP_MARGIN));
 
     for (SseSocketClient reader : readers) {
