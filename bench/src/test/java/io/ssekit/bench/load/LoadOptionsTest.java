@@ -52,7 +52,8 @@ class LoadOptionsTest {
   void sourceAddressesStepPerGroupOfStreams() {
     assertThat(StreamGroup.sourceAddress(StreamGroup.RUN_SOURCE_BASE, 0, 1000).getHostAddress()).isEqualTo("127.0.0.2");
     assertThat(StreamGroup.sourceAddress(StreamGroup.RUN_SOURCE_BASE, 1999, 1000).getHostAddress()).isEqualTo("127.0.0.3");
-    assertThat(StreamGroup.sourceAddress(StreamGroup.RUN_SOURCE_BASE, 300_000, 1000).getHostAddress()).isEqualTo("127.0.1.48");
+    // Stream 300,000 is in group 300: 127.0.0.2 plus 300 is 127.0.0.302, which carries to 127.0.1.46.
+    assertThat(StreamGroup.sourceAddress(StreamGroup.RUN_SOURCE_BASE, 300_000, 1000).getHostAddress()).isEqualTo("127.0.1.46");
   }
 
   @Test
