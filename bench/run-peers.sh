@@ -7,7 +7,10 @@
 #
 # RUN is one of the names below (default: fanout hold1k hold10k cpu10k hold19500). Settings
 # from the environment:
-#   SERVERS            servers to run, in order (default "ssekit nchan better-sse spring-sse")
+#   SERVERS            servers to run, in order (default "ssekit nchan better-sse spring-sse");
+#                      ssekit-serialgc is the ssekit server with -XX:+UseSerialGC added, and
+#                      ssekit-2nodes two ssekit nodes sharing a redis-server that the script starts
+#                      on port 6390 (run twonode38k only)
 #   REPEAT             runs of each RUN and server (default 1)
 #   RESULTS            folder for the JSON results, the table and the versions
 #                      (default bench/target/load-results/<date-time>)
@@ -38,19 +41,28 @@ GENERATOR_JAVA_OPTS="-Xmx1g -XX:+UseSerialGC"
 SERVER_PID=""
 SERVER_PIDS=""
 SERVER_PORT=""
+# Processes started with the server that stop after it: the second node and its Redis.
+EXTRA_PIDS=""
+STREAM_URLS=""
+REDIS_PORT=6390
+
+# Every run first sends 400 events to 500 streams, so that a JVM server has compiled its hot
+# paths and touched its young generation before the memory baseline is read.
+WARMUP="--warmup-streams=500 --warmup-events=400 --warmup-rate=200"
 
 # Streams, events and rate of each run, plus generator options.
 run_arguments() {
   case "$1" in
     smoke)     echo "--streams=200 --events=20 --rate=20 --warmup-streams=20 --warmup-events=20" ;;
-    fanout)    echo "--streams=1000 --events=200 --rate=50" ;;
-    hold1k)    echo "--streams=1000 --events=10 --rate=10" ;;
-    hold10k)   echo "--streams=10000 --events=10 --rate=10" ;;
-    cpu10k)    echo "--streams=10000 --events=50 --rate=10" ;;
-    hold19500) echo "--streams=19500 --events=10 --rate=10 --streams-per-process=10000" ;;
-    rate*)     echo "--streams=1000 --events=$(( ${1#rate} * 10 )) --rate=${1#rate}" ;;
+    fanout)    echo "--streams=1000 --events=200 --rate=50 $WARMUP" ;;
+    hold1k)    echo "--streams=1000 --events=10 --rate=10 $WARMUP" ;;
+    hold10k)   echo "--streams=10000 --events=10 --rate=10 $WARMUP" ;;
+    cpu10k)    echo "--streams=10000 --events=50 --rate=10 --drain-seconds=30 $WARMUP" ;;
+    hold19500) echo "--streams=19500 --events=10 --rate=10 --streams-per-process=10000 --drain-seconds=30 $WARMUP" ;;
+    rate[0-9]*) echo "--streams=1000 --events=$(( ${1#rate} * 10 )) --rate=${1#rate} $WARMUP" ;;
+    twonode38k) echo "--streams=38000 --events=10 --rate=10 --streams-per-process=9500 --drain-seconds=30 $WARMUP" ;;
     *)
-      echo "unknown run \"$1\" (expected: smoke, fanout, hold1k, hold10k, cpu10k, hold19500 or rateN, e.g. rate500)" >&2
+      echo "unknown run \"$1\" (expected: smoke, fanout, hold1k, hold10k, cpu10k, hold19500, twonode38k or rateN, e.g. rate500)" >&2
       return 1
       ;;
   esac
@@ -129,14 +141,28 @@ wait_for_port() {
   return 1
 }
 
+# Starts one ssekit node on the Redis bus of the two-node run and sets SERVER_PID.
+start_ssekit_node() {
+  local port=$1 log_file=$2
+  # shellcheck disable=SC2086 # SSEKIT_JAVA_OPTS holds several options
+  HOST=127.0.0.1 PORT=$port MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
+    REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" REDIS_STREAM_KEY="ssekit-bench:$$" \
+    java ${SSEKIT_JAVA_OPTS:-} -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
+  SERVER_PID=$!
+}
+
 start_server() {
   local server=$1 log_file=$2
   case "$server" in
-    ssekit)
+    ssekit|ssekit-serialgc)
       SERVER_PORT=$((BASE_PORT + 1))
-      # shellcheck disable=SC2086 # SSEKIT_JAVA_OPTS holds several options
+      local java_opts=${SSEKIT_JAVA_OPTS:-}
+      if [ "$server" = ssekit-serialgc ]; then
+        java_opts="$java_opts -XX:+UseSerialGC"
+      fi
+      # shellcheck disable=SC2086 # java_opts holds several options
       HOST=127.0.0.1 PORT=$SERVER_PORT MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
-        java ${SSEKIT_JAVA_OPTS:-} -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
+        java $java_opts -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
       SERVER_PID=$!
       SERVER_PIDS=$SERVER_PID
       ;;
@@ -148,6 +174,25 @@ start_server() {
       sed "s/@PORT@/$SERVER_PORT/" "$PEERS/nchan/nginx.conf.template" > "$prefix/nginx.conf"
       nginx -p "$prefix" -e logs/error.log -c nginx.conf > "$log_file" 2>&1 &
       SERVER_PID=$!
+      ;;
+    ssekit-2nodes)
+      SERVER_PORT=$((BASE_PORT + 1))
+      local second_port=$((BASE_PORT + 5)) redis_dir
+      redis_dir=$(mktemp -d /tmp/ssekit-redis.XXXXXX)
+      redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$redis_dir" --save "" --appendonly no \
+        > "$log_file.redis" 2>&1 &
+      local redis_pid=$! second_pid
+      for _ in $(seq 1 50); do
+        redis-cli -p "$REDIS_PORT" ping > /dev/null 2>&1 && break
+        sleep 0.2
+      done
+      start_ssekit_node "$second_port" "$log_file.$second_port"
+      second_pid=$SERVER_PID
+      start_ssekit_node "$SERVER_PORT" "$log_file"
+      SERVER_PIDS="$SERVER_PID,$second_pid"
+      EXTRA_PIDS="$second_pid $redis_pid"
+      wait_for_port "$second_port"
+      STREAM_URLS="http://127.0.0.1:$SERVER_PORT,http://127.0.0.1:$second_port"
       ;;
     better-sse)
       SERVER_PORT=$((BASE_PORT + 3))
@@ -162,7 +207,7 @@ start_server() {
       SERVER_PIDS=$SERVER_PID
       ;;
     *)
-      log "unknown server \"$server\" (expected: ssekit, nchan, better-sse or spring-sse)"
+      log "unknown server \"$server\" (expected: ssekit, ssekit-serialgc, nchan, better-sse or spring-sse)"
       exit 1
       ;;
   esac
@@ -188,22 +233,43 @@ stop_server() {
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
+  for pid in $EXTRA_PIDS; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  EXTRA_PIDS=""
+  STREAM_URLS=""
 }
 trap stop_server EXIT
 
 run_one() {
   local run=$1 server=$2 attempt=$3
   local name="$run-$server-$attempt"
-  local arguments
+  local arguments kind=$server label=$run
   arguments=$(run_arguments "$run")
+  if [ "$server" = ssekit-serialgc ]; then
+    kind=ssekit
+    label="$run, SerialGC"
+  fi
+  if [ "$server" = ssekit-2nodes ] || [ "$run" = twonode38k ]; then
+    if [ "$server" != ssekit-2nodes ] || [ "$run" != twonode38k ]; then
+      log "$name: skipped; run twonode38k goes with server ssekit-2nodes only"
+      return
+    fi
+    kind=ssekit
+    label="$run, 2 nodes + Redis"
+  fi
   wait_for_quiet_machine
   log "$name: starting $server"
   start_server "$server" "$RESULTS/$name.server.log"
+  if [ -n "$STREAM_URLS" ]; then
+    arguments="$arguments --stream-urls=$STREAM_URLS"
+  fi
   log "$name: $arguments against pids $SERVER_PIDS"
   # shellcheck disable=SC2086 # the generator options are separate words
   if ! java $GENERATOR_JAVA_OPTS -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadGenerator \
-      --server="$server" --url="http://127.0.0.1:$SERVER_PORT" --server-pid="$SERVER_PIDS" \
-      --label="$run" $arguments --out="$RESULTS/$name.json" 2> "$RESULTS/$name.generator.log"; then
+      --server="$kind" --url="http://127.0.0.1:$SERVER_PORT" --server-pid="$SERVER_PIDS" \
+      --label="$label" $arguments --out="$RESULTS/$name.json" 2> "$RESULTS/$name.generator.log"; then
     log "$name: the generator failed; see $RESULTS/$name.generator.log"
   fi
   stop_server

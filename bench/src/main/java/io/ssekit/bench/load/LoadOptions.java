@@ -18,7 +18,7 @@ record LoadOptions(
     ServerKind server,
     String label,
     URI baseUrl,
-    InetAddress targetAddress,
+    List<URI> streamBaseUrls,
     String streamPath,
     String publishPath,
     int streams,
@@ -53,6 +53,7 @@ record LoadOptions(
       Options (all --name=value):
         --server=NAME              ssekit, nchan, better-sse or spring-sse: sets the default paths (required)
         --url=URL                  base URL of the server, a loopback address (default http://127.0.0.1:8000)
+        --stream-urls=URL[,URL...] base URLs the streams spread over, stream i to URL i mod n (default: --url)
         --stream-path=PATH         path of the event stream (default: the server's)
         --publish-path=PATH        path that publishes one event per POST (default: the server's)
         --label=TEXT               name of the run in the results (default: empty)
@@ -94,13 +95,21 @@ record LoadOptions(
       throw new IllegalArgumentException("--server is missing (expected: one of " + ServerKind.labels() + ")");
     }
     ServerKind server = ServerKind.fromLabel(serverName);
-    URI baseUrl = parseUrl(reader.text("url", "http://127.0.0.1:8000"));
-    InetAddress target = loopbackAddress(baseUrl);
+    URI baseUrl = parseUrl(reader.text("url", "http://127.0.0.1:8000"), "url");
+    List<URI> streamBaseUrls = new ArrayList<>();
+    String streamUrls = reader.text("stream-urls", "");
+    if (streamUrls.isBlank()) {
+      streamBaseUrls.add(baseUrl);
+    } else {
+      for (String part : streamUrls.split(",")) {
+        streamBaseUrls.add(parseUrl(part.trim(), "stream-urls"));
+      }
+    }
     LoadOptions options = new LoadOptions(
         server,
         reader.text("label", ""),
         baseUrl,
-        target,
+        List.copyOf(streamBaseUrls),
         path(reader.text("stream-path", server.streamPath()), "stream-path"),
         path(reader.text("publish-path", server.publishPath()), "publish-path"),
         reader.integer("streams", 1000, 1, MAX_STREAMS),
@@ -125,9 +134,9 @@ record LoadOptions(
     return options;
   }
 
-  /** Returns the URL that opens a stream. */
+  /** Returns the URL that opens a stream on the first of the stream base URLs. */
   URI streamUrl() {
-    return baseUrl.resolve(streamPath);
+    return streamBaseUrls.get(0).resolve(streamPath);
   }
 
   /** Returns the URL that publishes an event. */
@@ -135,9 +144,9 @@ record LoadOptions(
     return baseUrl.resolve(publishPath);
   }
 
-  /** Returns the port of the target, with the scheme's default when the URL names none. */
-  int port() {
-    return baseUrl.getPort() > 0 ? baseUrl.getPort() : 80;
+  /** Returns the port of {@code url}, with the scheme's default when the URL names none. */
+  static int port(URI url) {
+    return url.getPort() > 0 ? url.getPort() : 80;
   }
 
   /** Returns the streams this process holds itself; the rest go to reader processes. */
@@ -145,29 +154,37 @@ record LoadOptions(
     return readerRole ? streams : Math.min(streams, streamsPerProcess);
   }
 
-  private static URI parseUrl(String text) {
+  private static URI parseUrl(String text, String option) {
     URI uri;
     try {
       uri = URI.create(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--url is \"" + text + "\", which is not a URL (expected: such as http://127.0.0.1:8000)");
+      throw new IllegalArgumentException(
+          "--" + option + " contains \"" + text + "\", which is not a URL (expected: such as http://127.0.0.1:8000)");
     }
     if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-      throw new IllegalArgumentException("--url is \"" + text + "\" (expected: an http URL such as http://127.0.0.1:8000)");
+      throw new IllegalArgumentException(
+          "--" + option + " contains \"" + text + "\" (expected: an http URL such as http://127.0.0.1:8000)");
     }
+    loopbackAddress(uri, option);
     return uri;
   }
 
-  private static InetAddress loopbackAddress(URI url) {
+  /**
+   * Returns the IPv4 loopback address that {@code url} names.
+   *
+   * @throws IllegalArgumentException if it names another address; load runs stay on this machine
+   */
+  static InetAddress loopbackAddress(URI url, String option) {
     InetAddress address;
     try {
       address = InetAddress.getByName(url.getHost());
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("--url names host \"" + url.getHost() + "\", which does not resolve");
+      throw new IllegalArgumentException("--" + option + " names host \"" + url.getHost() + "\", which does not resolve");
     }
     if (!address.isLoopbackAddress() || address.getAddress().length != 4) {
       throw new IllegalArgumentException(
-          "--url names " + address.getHostAddress() + " (expected: an IPv4 loopback address such as 127.0.0.1;"
+          "--" + option + " names " + address.getHostAddress() + " (expected: an IPv4 loopback address such as 127.0.0.1;"
               + " load runs stay on this machine)");
     }
     return address;

@@ -20,7 +20,7 @@ public final class LoadReport {
 
   static final String HEADER =
       "| server | run | streams | events (rate/s) | p50 ms | p90 ms | p99 ms | max ms"
-          + " | missing / dup / out of order | RSS per stream | CPU µs per delivery | load avg |\n"
+          + " | missing / dup / out of order | RSS per stream | CPU µs per delivery (kernel) | load avg |\n"
           + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
 
   private LoadReport() {}
@@ -60,7 +60,8 @@ public final class LoadReport {
             ? String.format(Locale.ROOT, "%.1f KiB", server.path("rss_per_stream_bytes").asDouble() / 1024)
             : "-",
         server.has("cpu_us_per_delivery")
-            ? String.format(Locale.ROOT, "%.2f", server.path("cpu_us_per_delivery").asDouble())
+            ? String.format(Locale.ROOT, "%.1f (%.1f)",
+                server.path("cpu_us_per_delivery").asDouble(), server.path("cpu_system_us_per_delivery").asDouble())
             : "-",
         String.format(Locale.ROOT, "%.1f to %.1f |",
             result.path("load_average_1m_start").asDouble(), result.path("load_average_1m_end").asDouble()));

@@ -28,11 +28,13 @@ final class ProcStats {
     return total;
   }
 
-  /** Returns the summed user plus system CPU time of {@code pids} in clock ticks. */
-  static long cpuTicks(List<Long> pids) {
-    long total = 0;
+  /** Returns the summed user and system CPU time of {@code pids} in clock ticks, in that order. */
+  static long[] cpuTicks(List<Long> pids) {
+    long[] total = new long[2];
     for (long pid : pids) {
-      total += cpuTicks(pid);
+      long[] ticks = cpuTicks(pid);
+      total[0] += ticks[0];
+      total[1] += ticks[1];
     }
     return total;
   }
@@ -51,24 +53,25 @@ final class ProcStats {
     throw new IllegalStateException("/proc/" + pid + "/status has no VmRSS line; is " + pid + " a zombie?");
   }
 
-  /** Returns {@code utime + stime} of process {@code pid} in clock ticks. */
-  static long cpuTicks(long pid) {
+  /** Returns {@code utime} and {@code stime} of process {@code pid} in clock ticks. */
+  static long[] cpuTicks(long pid) {
     String stat = String.join(" ", readLines(Path.of("/proc", Long.toString(pid), "stat"), pid));
     return parseCpuTicks(stat);
   }
 
   /**
-   * Returns {@code utime + stime} from the text of a {@code /proc/<pid>/stat} file: fields 14
-   * and 15, counted after the command name, which is in parentheses and may contain spaces.
+   * Returns {@code utime} and {@code stime} from the text of a {@code /proc/<pid>/stat} file:
+   * fields 14 and 15, counted after the command name, which is in parentheses and may contain
+   * spaces.
    */
-  static long parseCpuTicks(String stat) {
+  static long[] parseCpuTicks(String stat) {
     int commandEnd = stat.lastIndexOf(')');
     if (commandEnd < 0) {
       throw new IllegalStateException("not a /proc/<pid>/stat line: " + stat);
     }
     // After ") " come field 3 (state) onwards, so utime (14) and stime (15) are at 11 and 12.
     String[] fields = stat.substring(commandEnd + 2).trim().split("\\s+");
-    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
   }
 
   /** Returns the kernel's clock ticks per second ({@code getconf CLK_TCK}), 100 if unknown. */

@@ -2,6 +2,7 @@ package io.ssekit.bench.load;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The streams that one generator process holds, split over its reader threads: streams
  * {@code firstIndex} to {@code firstIndex + count - 1} of the run. Stream {@code i} connects
- * from the loopback address {@code firstSource + i / streamsPerAddress}, so every process of a
- * run, given its share's first index, uses the same addresses for the same streams.
+ * from the loopback address {@code sourceBase + i / streamsPerAddress} to stream URL
+ * {@code i mod n}, so every process of a run, given its share's first index, uses the same
+ * addresses for the same streams.
  *
  * <p>Used by one coordinating thread.
  */
@@ -38,19 +40,29 @@ final class StreamGroup {
       LoadOptions options, int firstIndex, int count, int sourceBase, long firstSeq, int expectedEvents) {
     int threads = Math.max(1, Math.min(options.threads(), count));
     this.openPhaseDone = new CountDownLatch(threads);
-    InetSocketAddress target = new InetSocketAddress(options.targetAddress(), options.port());
-    byte[] request = streamRequest(options);
+    List<URI> urls = options.streamBaseUrls();
+    InetSocketAddress[] targets = new InetSocketAddress[urls.size()];
+    byte[][] requests = new byte[urls.size()][];
+    for (int u = 0; u < urls.size(); u++) {
+      targets[u] = new InetSocketAddress(LoadOptions.loopbackAddress(urls.get(u), "stream-urls"), LoadOptions.port(urls.get(u)));
+      requests[u] = streamRequest(urls.get(u), options.streamPath());
+    }
     int assigned = 0;
     for (int t = 0; t < threads; t++) {
       int share = count / threads + (t < count % threads ? 1 : 0);
       InetAddress[] sources = new InetAddress[share];
+      InetSocketAddress[] streamTargets = new InetSocketAddress[share];
+      byte[][] streamRequests = new byte[share][];
       for (int i = 0; i < share; i++) {
-        sources[i] = sourceAddress(sourceBase, firstIndex + assigned + i, options.streamsPerAddress());
+        int index = firstIndex + assigned + i;
+        sources[i] = sourceAddress(sourceBase, index, options.streamsPerAddress());
+        streamTargets[i] = targets[index % targets.length];
+        streamRequests[i] = requests[index % targets.length];
       }
       readers.add(new StreamReader(
           "stream-reader-" + (t + 1),
-          target,
-          request,
+          streamTargets,
+          streamRequests,
           firstIndex + assigned,
           sources,
           firstSeq,
@@ -77,6 +89,11 @@ final class StreamGroup {
 
   int failed() {
     return readers.stream().mapToInt(StreamReader::failed).sum();
+  }
+
+  /** Returns how many streams received every expected event so far. */
+  int completeStreams() {
+    return readers.stream().mapToInt(StreamReader::complete).sum();
   }
 
   /** Returns whether every stream of the group received every expected event. */
@@ -110,9 +127,9 @@ final class StreamGroup {
     }
   }
 
-  private static byte[] streamRequest(LoadOptions options) {
-    String request = "GET " + options.streamPath() + " HTTP/1.1\r\n"
-        + "Host: " + options.baseUrl().getHost() + ":" + options.port() + "\r\n"
+  private static byte[] streamRequest(URI baseUrl, String streamPath) {
+    String request = "GET " + streamPath + " HTTP/1.1\r\n"
+        + "Host: " + baseUrl.getHost() + ":" + LoadOptions.port(baseUrl) + "\r\n"
         + "Accept: text/event-stream\r\n"
         + "Cache-Control: no-cache\r\n"
         + "User-Agent: ssekit-load-generator\r\n"

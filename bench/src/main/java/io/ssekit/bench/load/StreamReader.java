@@ -28,8 +28,8 @@ final class StreamReader extends Thread {
   private static final int READ_BUFFER_BYTES = 64 * 1024;
   private static final long SELECT_TIMEOUT_MILLIS = 50;
 
-  private final InetSocketAddress target;
-  private final byte[] request;
+  private final InetSocketAddress[] targets;
+  private final byte[][] requests;
   private final int firstIndex;
   private final int count;
   private final InetAddress[] sources;
@@ -56,14 +56,15 @@ final class StreamReader extends Thread {
 
   /**
    * Creates a reader of streams {@code firstIndex} to {@code firstIndex + count - 1}; stream
-   * {@code i} connects from {@code sources[i - firstIndex]}. Each stream expects the events
+   * {@code i} connects from {@code sources[i - firstIndex]} to {@code targets[i - firstIndex]}
+   * and sends {@code requests[i - firstIndex]}. Each stream expects the events
    * numbered {@code firstSeq} to {@code firstSeq + expectedEvents - 1}. {@code openPhaseDone}
    * is counted down once every stream has opened or failed.
    */
   StreamReader(
       String name,
-      InetSocketAddress target,
-      byte[] request,
+      InetSocketAddress[] targets,
+      byte[][] requests,
       int firstIndex,
       InetAddress[] sources,
       long firstSeq,
@@ -72,8 +73,8 @@ final class StreamReader extends Thread {
       CountDownLatch openPhaseDone) {
     super(name);
     setDaemon(true);
-    this.target = target;
-    this.request = request;
+    this.targets = targets;
+    this.requests = requests;
     this.firstIndex = firstIndex;
     this.count = sources.length;
     this.sources = sources;
@@ -152,10 +153,10 @@ final class StreamReader extends Thread {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         channel.bind(new InetSocketAddress(sources[local], 0));
         StreamConnection connection = new StreamConnection(
-            firstIndex + local, channel, ByteBuffer.wrap(request), firstSeq, expectedEvents, stats);
+            firstIndex + local, channel, ByteBuffer.wrap(requests[local]), firstSeq, expectedEvents, stats);
         connections.add(connection);
         tracked = true;
-        if (channel.connect(target)) {
+        if (channel.connect(targets[local])) {
           connection.state = StreamConnection.State.AWAITING_HEAD;
           channel.register(selector, SelectionKey.OP_WRITE, connection);
         } else {
