@@ -259,12 +259,14 @@ run_one() {
     kind=ssekit
     label="$run, 2 nodes + Redis"
   fi
+
   wait_for_quiet_machine
   log "$name: starting $server"
   start_server "$server" "$RESULTS/$name.server.log"
   if [ -n "$STREAM_URLS" ]; then
     arguments="$arguments --stream-urls=$STREAM_URLS"
   fi
+
   log "$name: $arguments against pids $SERVER_PIDS"
   # shellcheck disable=SC2086 # the generator options are separate words
   if ! java $GENERATOR_JAVA_OPTS -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadGenerator \
