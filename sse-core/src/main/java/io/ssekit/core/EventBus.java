@@ -38,7 +38,7 @@ public interface EventBus extends AutoCloseable {
    *
    * <p>The result is complete when the bus still retains {@code lastEventId} or the event just
    * before its oldest retained one. Otherwise (the id is older than the log, from another log,
-   * or never issued) the result is a reset, and {@link Replay#latestId()} tells from where a
+   * or never issued) the result is a reset, and {@link Replay#latestId()} is the id from which a
    * client is in sync.
    *
    * @throws EventBusUnavailableException if the log cannot be read now

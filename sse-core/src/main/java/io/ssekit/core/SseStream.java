@@ -72,7 +72,7 @@ public final class SseStream {
   private @Nullable Set<Frame> superseded;
   // The newest waiting frame of each conflation key in the live queue.
   private @Nullable Map<String, Frame> waitingByKey;
-  // The most frames the live queue had since it was last empty.
+  // The maximum number of frames in the live queue since it was last released.
   private int queuePeak;
 
   SseStream(

@@ -32,7 +32,7 @@ final class StreamScripts {
   /** Field of an entry that contains the video id; absent when the event has none. */
   static final String VIDEO_ID_FIELD = "video_id";
 
-  /** Field of an entry that holds the id of the entry before it; absent on a stream's first. */
+  /** Field of an entry that contains the id of the entry before it; absent on a stream's first. */
   static final String PREVIOUS_ID_FIELD = "prev_id";
 
   /** Number of script arguments per draft in {@link #PUBLISH}. */

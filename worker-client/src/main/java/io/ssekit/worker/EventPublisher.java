@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * batch, only the calls that contributed that event fail, and the rest of the batch is sent
  * again without it.
  *
- * <p>Buffer policy: the buffer holds at most {@link Builder#maxBufferedEvents(int)} events and
+ * <p>Buffer policy: the buffer contains at most {@link Builder#maxBufferedEvents(int)} events and
  * {@link Builder#maxBufferedBytes(long)} bytes of JSON, counting events in flight until the
  * server acknowledges them. When an event does not fit, the publish call blocks up to
  * {@link Builder#maxBlock(Duration)} for space, then throws {@link BufferFullException} and

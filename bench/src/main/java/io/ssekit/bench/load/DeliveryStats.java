@@ -50,7 +50,7 @@ final class DeliveryStats {
     latencyMicros.recordValue(Math.max(0, Math.min(micros, MAX_TRACKED_MICROS)));
   }
 
-  /** Keeps the first few error messages, so a failed run says why without flooding. */
+  /** Keeps the first few error messages, so a failed run reports its cause without flooding the output. */
   void addErrorSample(String message) {
     if (errorSamples.size() < MAX_ERROR_SAMPLES) {
       errorSamples.add(message);

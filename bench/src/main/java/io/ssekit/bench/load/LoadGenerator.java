@@ -35,7 +35,7 @@ import java.util.function.BooleanSupplier;
  *       deliveries is the CPU per delivery.
  * </ol>
  *
- * <p>One process holds at most {@code --streams-per-process} streams; the coordinator starts
+ * <p>One process keeps open at most {@code --streams-per-process} streams; the coordinator starts
  * reader processes ({@link ReaderProcess}) for the rest and adds their results to its own.
  * Everything stops by {@code --max-seconds}. Only loopback addresses are used.
  */

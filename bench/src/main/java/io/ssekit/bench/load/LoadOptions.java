@@ -149,7 +149,7 @@ record LoadOptions(
     return url.getPort() > 0 ? url.getPort() : 80;
   }
 
-  /** Returns the streams this process holds itself; the rest go to reader processes. */
+  /** Returns the number of streams this process keeps open itself; the rest go to reader processes. */
   int streamsInThisProcess() {
     return readerRole ? streams : Math.min(streams, streamsPerProcess);
   }

@@ -53,7 +53,7 @@ final class ReaderProcess {
   }
 
   /**
-   * Starts a child that holds {@code count} streams from {@code firstStream}, with the
+   * Starts a child process that keeps {@code count} streams open from {@code firstStream}, with the
    * coordinator's other options.
    */
   static ReaderProcess start(String[] coordinatorArgs, int firstStream, int count) throws IOException {

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The servers that the load comparison knows, with the paths of their stream and publish
+ * The servers that the load comparison supports, with the paths of their stream and publish
  * endpoints. Every one of them takes the event's JSON object as the publish body and sends it,
  * unchanged apart from the fields the server adds, as the data of one event.
  */

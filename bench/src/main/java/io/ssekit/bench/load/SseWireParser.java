@@ -77,7 +77,7 @@ final class SseWireParser {
     }
   }
 
-  /** Returns the array that holds the current event's data; valid up to {@link #dataLength()}. */
+  /** Returns the array that contains the current event's data; valid up to {@link #dataLength()}. */
   byte[] data() {
     return data;
   }
@@ -94,7 +94,7 @@ final class SseWireParser {
         : new String(eventType, 0, eventTypeLength, StandardCharsets.UTF_8);
   }
 
-  /** Returns the stream's last event id, which persists across events as the spec says. */
+  /** Returns the stream's last event id, which persists across events as the WHATWG parsing rules require. */
   String lastEventId() {
     return new String(lastEventId, 0, lastEventIdLength, StandardCharsets.UTF_8);
   }

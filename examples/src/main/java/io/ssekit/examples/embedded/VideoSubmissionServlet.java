@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The host application's own endpoint: {@code POST} with the form field {@code video_id}
  * queues a video. It publishes a {@code video.status} event ({@code queued}, progress 0)
- * in-process through the broker, without an HTTP hop, so every open stream sees it at once.
+ * in-process through the broker, without an HTTP hop, so every open stream receives it at once.
  * Responds 202 with {@code {"id":"..."}}, the event's id.
  *
  * <p>This is where a real application would store the video and hand it to a worker; the
