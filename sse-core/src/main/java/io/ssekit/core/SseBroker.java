@@ -303,8 +303,13 @@ public final class SseBroker {
     HeartbeatEvent heartbeat = new HeartbeatEvent(clock.instant());
     byte[] bytes = SseEncoder.encode(ServerSentEvent.of(heartbeat.type(), EventJson.write(heartbeat)));
     Frame frame = new Frame(bytes, null);
-    for (SseStream stream : allStreams) {
-      stream.offer(frame);
+    DrainBatch batch = new DrainBatch(this);
+    try {
+      for (SseStream stream : allStreams) {
+        stream.offer(frame, batch);
+      }
+    } finally {
+      batch.flush();
     }
   }
 
@@ -314,6 +319,28 @@ public final class SseBroker {
     } catch (RejectedExecutionException e) {
       // Only after shutdown stopped the writers; every stream is closed by then.
       log.debug("Writer stopped; dropped a drain request", e);
+    }
+  }
+
+  /** Has a writer drain the first {@code count} transports of {@code transports} in turn. */
+  void signalAll(@Nullable SseTransport[] transports, int count) {
+    try {
+      writerExecutor.execute(() -> drainAll(transports, count));
+    } catch (RejectedExecutionException e) {
+      // Only after shutdown stopped the writers; every stream is closed by then.
+      log.debug("Writer stopped; dropped {} drain requests", count, e);
+    }
+  }
+
+  private static void drainAll(@Nullable SseTransport[] transports, int count) {
+    for (int i = 0; i < count; i++) {
+      SseTransport transport = transports[i];
+      try {
+        transport.onFramesAvailable();
+      } catch (RuntimeException e) {
+        // One broken transport must not keep the rest of its group from being written.
+        log.warn("A transport failed to start draining", e);
+      }
     }
   }
 
@@ -345,21 +372,27 @@ public final class SseBroker {
   private void dispatch(PublishedEvent event) {
     metrics.eventPublished();
     Frame frame = event.frame();
-    for (SseStream stream : streamsForAnyVideo) {
-      offerIfMatching(stream, event, frame);
-    }
-    String videoId = event.videoId();
-    Set<SseStream> forVideo = videoId == null ? null : streamsByVideo.get(videoId);
-    if (forVideo != null) {
-      for (SseStream stream : forVideo) {
-        offerIfMatching(stream, event, frame);
+    DrainBatch batch = new DrainBatch(this);
+    try {
+      for (SseStream stream : streamsForAnyVideo) {
+        offerIfMatching(stream, event, frame, batch);
       }
+      String videoId = event.videoId();
+      Set<SseStream> forVideo = videoId == null ? null : streamsByVideo.get(videoId);
+      if (forVideo != null) {
+        for (SseStream stream : forVideo) {
+          offerIfMatching(stream, event, frame, batch);
+        }
+      }
+    } finally {
+      batch.flush();
     }
   }
 
-  private static void offerIfMatching(SseStream stream, PublishedEvent event, Frame frame) {
+  private static void offerIfMatching(
+      SseStream stream, PublishedEvent event, Frame frame, DrainBatch batch) {
     if (stream.request().filter().matches(event)) {
-      stream.offer(frame);
+      stream.offer(frame, batch);
     }
   }
 

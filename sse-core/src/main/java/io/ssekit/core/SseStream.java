@@ -202,6 +202,14 @@ public final class SseStream {
 
   /** Queues a live frame; returns false if the stream is closed or was closed by this offer. */
   boolean offer(Frame frame) {
+    return offer(frame, null);
+  }
+
+  /**
+   * Queues a live frame as {@link #offer(Frame)} does, but adds the drain request, if any, to
+   * {@code batch} instead of handing it to a writer at once.
+   */
+  boolean offer(Frame frame, @Nullable DrainBatch batch) {
     boolean overflow;
     boolean mustSignal = false;
     Frame replaced = null;
@@ -233,7 +241,11 @@ public final class SseStream {
       return false;
     }
     if (mustSignal) {
-      broker.signal(transport);
+      if (batch != null) {
+        batch.add(transport);
+      } else {
+        broker.signal(transport);
+      }
     }
     return true;
   }

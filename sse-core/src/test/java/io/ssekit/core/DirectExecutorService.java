@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An executor that runs each task on the calling thread before {@link #execute} returns, so a
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class DirectExecutorService extends AbstractExecutorService {
 
+  private final AtomicInteger executedTasks = new AtomicInteger();
   private volatile boolean shutdown;
 
   @Override
@@ -19,7 +21,13 @@ final class DirectExecutorService extends AbstractExecutorService {
     if (shutdown) {
       throw new RejectedExecutionException("executor is shut down");
     }
+    executedTasks.incrementAndGet();
     task.run();
+  }
+
+  /** Returns how many tasks ran since the executor was created. */
+  int executedTasks() {
+    return executedTasks.get();
   }
 
   @Override
