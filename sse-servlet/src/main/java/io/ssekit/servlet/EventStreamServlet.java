@@ -39,12 +39,15 @@ final class EventStreamServlet extends HttpServlet {
   private static final Logger log = LoggerFactory.getLogger(EventStreamServlet.class);
 
   private final transient SseBroker broker;
+  private final transient AsyncStreamTransport.Factory transports;
   private final int maxVideoFilters;
   private final int maxTypeFilters;
   private final transient RejectionLog rejections = new RejectionLog();
 
-  EventStreamServlet(SseBroker broker, int maxVideoFilters, int maxTypeFilters) {
+  EventStreamServlet(
+      SseBroker broker, AsyncStreamTransport.Factory transports, int maxVideoFilters, int maxTypeFilters) {
     this.broker = broker;
+    this.transports = transports;
     this.maxVideoFilters = maxVideoFilters;
     this.maxTypeFilters = maxTypeFilters;
   }
@@ -70,15 +73,14 @@ final class EventStreamServlet extends HttpServlet {
     AsyncContext asyncContext = request.startAsync();
     // An event stream has no natural end; the heartbeat finds dead clients instead.
     asyncContext.setTimeout(0);
-    ServletOutputStream out = response.getOutputStream();
-    ServletSseTransport transport = new ServletSseTransport(asyncContext, out);
+    AsyncStreamTransport transport = transports.create(asyncContext);
     StreamRequest streamRequest =
         new StreamRequest(filter, lastEventId(request), request.getRemoteAddr(), compactReplay);
     SseStream stream;
     try {
       stream = broker.open(transport, streamRequest);
     } catch (StreamLimitException e) {
-      refuse(request, asyncContext, out, e);
+      refuse(request, asyncContext, response.getOutputStream(), e);
       return;
     }
     transport.start(stream);

@@ -2,10 +2,7 @@ package io.ssekit.servlet;
 
 import io.ssekit.core.CloseReason;
 import io.ssekit.core.SseStream;
-import io.ssekit.core.SseTransport;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
@@ -24,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>Waiting frames are written together: one {@code write} of up to {@link #CHUNK_BYTES} of
  * joined frames, then one {@code flush} once the queue is empty.
  */
-final class ServletSseTransport implements SseTransport, WriteListener, AsyncListener {
+final class ServletSseTransport implements AsyncStreamTransport, WriteListener {
 
   /** Maximum bytes joined into one write; larger frames are written alone. */
   static final int CHUNK_BYTES = 16 * 1024;
@@ -46,9 +43,10 @@ final class ServletSseTransport implements SseTransport, WriteListener, AsyncLis
   }
 
   /** Binds the stream and starts the container's write callbacks; the first turn is ours. */
-  void start(SseStream stream) {
+  @Override
+  public void start(SseStream stream) {
     this.stream = stream;
-    asyncContext.addListener(this);
+    asyncContext.addListener(new StreamEndListener(stream));
     out.setWriteListener(this);
   }
 
@@ -105,33 +103,9 @@ final class ServletSseTransport implements SseTransport, WriteListener, AsyncLis
 
   @Override
   public void onError(Throwable failure) {
-    closeStream("write failed: " + failure);
-  }
-
-  @Override
-  public void onComplete(AsyncEvent event) {
-    closeStream("response completed");
-  }
-
-  @Override
-  public void onTimeout(AsyncEvent event) {
-    closeStream("async timeout");
-  }
-
-  @Override
-  public void onError(AsyncEvent event) {
-    closeStream("async error: " + event.getThrowable());
-  }
-
-  @Override
-  public void onStartAsync(AsyncEvent event) {
-    // The stream never restarts async processing.
-  }
-
-  private void closeStream(String why) {
     SseStream current = stream;
     if (current != null && !current.isClosed()) {
-      log.debug("Stream {} ended: {}", current.id(), why);
+      log.debug("Stream {} ended: write failed: {}", current.id(), failure.toString());
       current.close(CloseReason.CLIENT_GONE);
     }
   }

@@ -59,6 +59,7 @@ public final class SseEndpoints {
   public static final String DEFAULT_VIDEOS_PATH = "/api/v2/videos";
 
   private final SseBroker broker;
+  private final AsyncStreamTransport.Factory transports;
   private final String prefix;
   private final @Nullable String broadcastToken;
   private final PublishRequestParser parser;
@@ -72,6 +73,7 @@ public final class SseEndpoints {
 
   private SseEndpoints(Builder builder) {
     this.broker = builder.broker;
+    this.transports = builder.transports;
     this.prefix = builder.prefix;
     this.broadcastToken = builder.broadcastToken;
     this.parser = builder.parser;
@@ -96,7 +98,7 @@ public final class SseEndpoints {
    */
   public void install(ServletContext context) {
     installFilters(context);
-    register(context, "sse-stream", new EventStreamServlet(broker, maxVideoFilters, maxTypeFilters), "/stream");
+    register(context, "sse-stream", new EventStreamServlet(broker, transports, maxVideoFilters, maxTypeFilters), "/stream");
     register(context, "sse-health", new HealthServlet(broker), "/health");
     register(
         context,
@@ -169,6 +171,7 @@ public final class SseEndpoints {
   public static final class Builder {
 
     private final SseBroker broker;
+    private AsyncStreamTransport.Factory transports = AsyncStreamTransport.servletIo();
     private String prefix = DEFAULT_PREFIX;
     private @Nullable String broadcastToken;
     private PublishRequestParser parser = PublishRequestParser.withDefaults();
@@ -182,6 +185,15 @@ public final class SseEndpoints {
 
     private Builder(SseBroker broker) {
       this.broker = requireNonNull(broker, "broker");
+    }
+
+    /**
+     * Sets how streams are written; defaults to {@link AsyncStreamTransport#servletIo()}, which
+     * works in any Servlet 6 container.
+     */
+    public Builder transports(AsyncStreamTransport.Factory transports) {
+      this.transports = requireNonNull(transports, "transports");
+      return this;
     }
 
     /** Sets the path prefix; empty, or starting with {@code /} and not ending with one. */

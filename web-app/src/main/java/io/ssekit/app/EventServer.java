@@ -7,7 +7,9 @@ import io.ssekit.core.InMemoryEventBus;
 import io.ssekit.core.PublishRequestParser;
 import io.ssekit.core.SseBroker;
 import io.ssekit.core.VideoStatusStore;
+import io.ssekit.jetty.JettyStreamTransports;
 import io.ssekit.redis.RedisEventBus;
+import io.ssekit.servlet.AsyncStreamTransport;
 import io.ssekit.servlet.SseEndpoints;
 import java.time.Clock;
 import java.time.Duration;
@@ -148,6 +150,7 @@ public final class EventServer implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler("/", ServletContextHandler.SESSIONS);
     BrowserSupport.configureSessions(context);
     SseEndpoints.Builder endpoints = SseEndpoints.builder(broker)
+        .transports(transports(config.streamTransport()))
         .broadcastToken(config.broadcastToken())
         .maxBodyBytes(config.maxBodyBytes())
         .parser(new PublishRequestParser(Clock.systemUTC(), config.maxBatchSize(), config.maxEventBytes()));
@@ -156,6 +159,13 @@ public final class EventServer implements AutoCloseable {
     BrowserSupport.addDashboard(context);
     metrics.addEndpoint(context);
     return context;
+  }
+
+  private static AsyncStreamTransport.Factory transports(ServerConfig.StreamTransport transport) {
+    return switch (transport) {
+      case JETTY -> JettyStreamTransports.factory();
+      case SERVLET -> AsyncStreamTransport.servletIo();
+    };
   }
 
   private static EventBus createBus(ServerConfig config) {

@@ -10,6 +10,7 @@ import io.ssekit.servlet.SseEndpoints;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  * @param redisUrl the Redis that several nodes share events through, such as {@code
  *     redis://127.0.0.1:6379/0}, or null for the in-memory bus of this node alone
  * @param redisStreamKey the Redis stream key; nodes that share events use the same one
+ * @param streamTransport how streams are written to their sockets
  */
 public record ServerConfig(
     String host,
@@ -72,7 +74,16 @@ public record ServerConfig(
     List<String> corsAllowedOrigins,
     Duration shutdownGrace,
     @Nullable String redisUrl,
-    String redisStreamKey) {
+    String redisStreamKey,
+    StreamTransport streamTransport) {
+
+  /** How the server writes event streams. */
+  public enum StreamTransport {
+    /** Jetty's core response, below the Servlet API: less CPU per event. */
+    JETTY,
+    /** Non-blocking Servlet I/O, as in any Servlet 6 container. */
+    SERVLET
+  }
 
   /** Every variable this record reads, with its meaning and default, for help and errors. */
   static final Map<String, String> VARIABLES = variables();
@@ -129,7 +140,8 @@ public record ServerConfig(
         reader.origins("CORS_ALLOWED_ORIGINS", CorsFilter.DEFAULT_ALLOWED_ORIGINS),
         reader.seconds("SHUTDOWN_GRACE", "10", 0),
         reader.redisUrl("REDIS_URL"),
-        reader.nonBlankText("REDIS_STREAM_KEY", RedisEventBus.DEFAULT_STREAM_KEY));
+        reader.nonBlankText("REDIS_STREAM_KEY", RedisEventBus.DEFAULT_STREAM_KEY),
+        reader.choice("STREAM_TRANSPORT", StreamTransport.JETTY));
   }
 
   /** Returns the settings as one log line, with the token masked. */
@@ -156,6 +168,7 @@ public record ServerConfig(
     line.add("shutdown_grace=" + seconds(shutdownGrace));
     line.add("redis_url=" + (redisUrl == null ? "unset (in-memory event bus)" : RedisEventBus.redactUrl(redisUrl)));
     line.add("redis_stream_key=" + redisStreamKey);
+    line.add("stream_transport=" + streamTransport.name().toLowerCase(Locale.ROOT));
     return line.toString();
   }
 
@@ -165,7 +178,7 @@ public record ServerConfig(
         host, newPort, heartbeatInterval, retry, broadcastToken, maxStreams, maxStreamsPerAddress,
         maxQueuedEvents, maxQueuedBytes, conflationThreshold, replayBufferSize, replayMaxAge, maxBodyBytes, maxBatchSize,
         maxEventBytes, maxRequestHeaderBytes, maxTrackedVideos, corsAllowedOrigins,
-        shutdownGrace, redisUrl, redisStreamKey);
+        shutdownGrace, redisUrl, redisStreamKey, streamTransport);
   }
 
   private static String seconds(Duration duration) {
@@ -220,6 +233,8 @@ public record ServerConfig(
         + " (default unset: in-memory bus, one node)");
     variables.put("REDIS_STREAM_KEY", "Redis stream key shared by the nodes (default "
         + RedisEventBus.DEFAULT_STREAM_KEY + ")");
+    variables.put("STREAM_TRANSPORT", "how streams are written: jetty (Jetty's core response) or servlet"
+        + " (non-blocking Servlet I/O) (default jetty)");
     return Collections.unmodifiableMap(variables);
   }
 
@@ -278,6 +293,22 @@ public record ServerConfig(
         }
       }
       return List.copyOf(origins);
+    }
+
+    <E extends Enum<E>> E choice(String name, E defaultValue) {
+      String value = values.get(name);
+      if (value == null) {
+        return defaultValue;
+      }
+      for (E constant : defaultValue.getDeclaringClass().getEnumConstants()) {
+        if (constant.name().equalsIgnoreCase(value)) {
+          return constant;
+        }
+      }
+      String expected = String.join(" or ", Arrays.stream(defaultValue.getDeclaringClass().getEnumConstants())
+          .map(constant -> constant.name().toLowerCase(Locale.ROOT)).toList());
+      throw new ConfigException(
+          sourceNames.getOrDefault(name, name) + "=\"" + value + "\" is invalid (expected: " + expected + ")");
     }
 
     int integer(String name, int defaultValue, int min, int max) {

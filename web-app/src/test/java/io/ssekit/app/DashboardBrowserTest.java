@@ -74,11 +74,18 @@ class DashboardBrowserTest {
 
   @AfterAll
   static void stopBrowserAndServer() throws Exception {
+    // Each may be null when the set-up failed part way, such as without Chromium.
     try {
-      chromium.close();
+      if (chromium != null) {
+        chromium.close();
+      }
     } finally {
-      publisher.close();
-      server.stop();
+      if (publisher != null) {
+        publisher.close();
+      }
+      if (server != null) {
+        server.stop();
+      }
     }
   }
 

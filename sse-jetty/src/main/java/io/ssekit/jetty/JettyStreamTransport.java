@@ -1,0 +1,212 @@
+package io.ssekit.jetty;
+
+import io.ssekit.core.CloseReason;
+import io.ssekit.core.SseStream;
+import io.ssekit.servlet.AsyncStreamTransport;
+import io.ssekit.servlet.StreamEndListener;
+import jakarta.servlet.AsyncContext;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one stream to Jetty's core {@link Response}, or as chunks straight to the connection's
+ * {@link EndPoint}; see {@link JettyStreamTransports}.
+ *
+ * <p>The first write is an empty {@link Response#write(boolean, ByteBuffer, Callback)}, which
+ * sends the status line and headers. With an end point, every chunk of frames then goes out as
+ * one buffer holding the chunk's size line, the frames and the closing line break. Jetty has
+ * written no chunk of its own, so when the stream ends and the servlet response completes, its
+ * last chunk follows ours.
+ *
+ * <p>One drain loop writes at a time. It runs on the thread that gets the stream's draining turn
+ * ({@link #start} or {@link #onFramesAvailable}), and after a write that completes later, on the
+ * thread that completes it. The {@link #state} field hands the loop over without locks:
+ * {@code WRITING} marks a write whose completion is not known yet, so a completion inside the
+ * write call lets the loop go on without recursion, and {@code PENDING} one that completes later.
+ * {@link #close} completes the servlet response only when no loop runs and no write is pending;
+ * otherwise the loop does it when it finds the stream closed, so Jetty's last write never
+ * overlaps one of ours.
+ */
+final class JettyStreamTransport implements AsyncStreamTransport, Callback {
+
+  /** Maximum bytes joined into one write; larger frames are written alone. */
+  static final int CHUNK_BYTES = 16 * 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(JettyStreamTransport.class);
+
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+  // Values of state.
+  private static final int IDLE = 0;
+  private static final int RUNNING = 1;
+  private static final int WRITING = 2;
+  private static final int PENDING = 3;
+  private static final int COMPLETED = 4;
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(JettyStreamTransport.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final AsyncContext asyncContext;
+  private final Response response;
+  // The connection to write chunks to, or null to write through the response.
+  private final @Nullable EndPoint chunkedEndPoint;
+
+  @SuppressWarnings("unused") // Accessed through STATE.
+  private volatile int state = IDLE;
+
+  // Written once, by the request thread, before the first loop.
+  private volatile @Nullable SseStream stream;
+
+  // Confined to the thread that runs the loop; the hand-over through state orders it.
+  private boolean committed;
+
+  JettyStreamTransport(AsyncContext asyncContext, Response response, @Nullable EndPoint chunkedEndPoint) {
+    this.asyncContext = asyncContext;
+    this.response = response;
+    this.chunkedEndPoint = chunkedEndPoint;
+  }
+
+  @Override
+  public void start(SseStream stream) {
+    this.stream = stream;
+    asyncContext.addListener(new StreamEndListener(stream));
+    onFramesAvailable();
+  }
+
+  @Override
+  public void onFramesAvailable() {
+    // Fails only once the response is completed: the broker gives the turn to one thread.
+    if (STATE.compareAndSet(this, IDLE, RUNNING)) {
+      drain();
+    }
+  }
+
+  @Override
+  public void close(CloseReason reason) {
+    if (STATE.compareAndSet(this, IDLE, COMPLETED)) {
+      completeResponse();
+    }
+    // Otherwise a loop runs or a write is pending: it finds the stream closed and completes.
+  }
+
+  /** The write completed; the loop goes on here unless the writing thread still runs it. */
+  @Override
+  public void succeeded() {
+    if (!STATE.compareAndSet(this, WRITING, RUNNING)) {
+      state = RUNNING;
+      drain();
+    }
+  }
+
+  /** The write failed: the client is gone. The loop then finds the stream closed. */
+  @Override
+  public void failed(Throwable failure) {
+    SseStream current = stream;
+    if (current != null) {
+      log.debug("Write to stream {} failed: {}", current.id(), failure.toString());
+      current.close(CloseReason.CLIENT_GONE);
+    }
+    succeeded();
+  }
+
+  /** Runs the loop; the caller has set state to RUNNING. */
+  private void drain() {
+    SseStream current = stream;
+    try {
+      while (true) {
+        if (current.isClosed()) {
+          complete();
+          return;
+        }
+        byte[] chunk = committed ? current.poll(CHUNK_BYTES) : null;
+        if (chunk != null || !committed) {
+          state = WRITING;
+          write(chunk);
+          if (STATE.compareAndSet(this, WRITING, PENDING)) {
+            return;
+          }
+          // Completed inside the write call: succeeded() set RUNNING and left the loop to us.
+          continue;
+        }
+        if (current.isEndOfStream()) {
+          current.close(current.closingReason());
+          continue;
+        }
+        state = IDLE;
+        if (current.finishDraining()) {
+          // The turn is over. A close that ran before IDLE was set left the completion to us.
+          if (current.isClosed() && STATE.compareAndSet(this, IDLE, COMPLETED)) {
+            completeResponse();
+          }
+          return;
+        }
+        // Frames arrived meanwhile and the turn is still ours, unless a close completed.
+        if (!STATE.compareAndSet(this, IDLE, RUNNING)) {
+          return;
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("Stream {} failed while writing", current.id(), e);
+      current.close(CloseReason.CLIENT_GONE);
+      complete();
+    }
+  }
+
+  private void write(byte @Nullable [] frames) {
+    if (frames == null) {
+      // Sends the status line and headers alone, so that Jetty writes no chunk of its own
+      // before ours.
+      committed = true;
+      response.write(false, BufferUtil.EMPTY_BUFFER, this);
+    } else if (chunkedEndPoint != null) {
+      chunkedEndPoint.write(this, ByteBuffer.wrap(chunk(frames)));
+    } else {
+      response.write(false, ByteBuffer.wrap(frames), this);
+    }
+  }
+
+  private void complete() {
+    state = COMPLETED;
+    completeResponse();
+  }
+
+  /** Returns {@code frames} as one chunk of the chunked transfer coding (RFC 9112, 7.1). */
+  static byte[] chunk(byte[] frames) {
+    int length = frames.length;
+    int digits = Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(length) + 3) / 4);
+    byte[] chunk = new byte[digits + 2 + length + 2];
+    for (int i = digits - 1, rest = length; i >= 0; i--, rest >>>= 4) {
+      chunk[i] = HEX_DIGITS[rest & 0xf];
+    }
+    chunk[digits] = '\r';
+    chunk[digits + 1] = '\n';
+    System.arraycopy(frames, 0, chunk, digits + 2, length);
+    chunk[chunk.length - 2] = '\r';
+    chunk[chunk.length - 1] = '\n';
+    return chunk;
+  }
+
+  private void completeResponse() {
+    try {
+      asyncContext.complete();
+    } catch (IllegalStateException alreadyCompleted) {
+      // The container ended the response first (client gone or error).
+    }
+  }
+}
