@@ -46,8 +46,10 @@ EXTRA_PIDS=""
 STREAM_URLS=""
 REDIS_PORT=6390
 
-# Every run first sends 400 events to 500 streams, so that a JVM server has compiled its hot
-# paths and touched its young generation before the memory baseline is read.
+# Every run first sends 400 events to 500 streams, twice with new streams (the generator's
+# default --warmup-rounds=2), so that a JVM server has compiled its hot paths, including the
+# ones new and closing streams take, and touched its young generation before the memory
+# baseline is read.
 WARMUP="--warmup-streams=500 --warmup-events=400 --warmup-rate=200"
 
 # Streams, events and rate of each run, plus generator options.

@@ -25,7 +25,10 @@ import java.util.function.BooleanSupplier;
  *   <li>Warm-up: {@code --warmup-streams} streams receive {@code --warmup-events} events and
  *       close, so class loading and JIT compilation of a JVM server are not counted as stream
  *       memory or delivery CPU. Three more events follow, which no stream expects, so that a
- *       server that notices closed streams only when it writes to them releases them.
+ *       server that notices closed streams only when it writes to them releases them. This
+ *       repeats {@code --warmup-rounds} times with new streams: a compiler that optimized the
+ *       first round's code without the paths that only new or closing streams take compiles
+ *       them again in the second round, not in the measured phase.
  *   <li>Open: after {@code --settle-seconds}, the server's RSS is read, then every stream
  *       opens, the run waits {@code --settle-seconds} again and reads the RSS once more. The
  *       difference divided by the open streams is the memory per stream.
@@ -152,28 +155,41 @@ public final class LoadGenerator {
     ObjectNode json = JSON.createObjectNode();
     json.put("streams", options.warmupStreams());
     json.put("events", options.warmupEvents());
+    json.put("rounds", options.warmupRounds());
     if (options.warmupStreams() == 0) {
       return json;
     }
-    StreamGroup warmup = new StreamGroup(
-        options, 0, options.warmupStreams(), StreamGroup.WARMUP_SOURCE_BASE, WARMUP_FIRST_SEQ, options.warmupEvents());
-    warmup.start();
-    if (!warmup.awaitOpened(openDeadline())) {
-      log("warm-up: only %d of %d streams opened in time", warmup.opened(), options.warmupStreams());
+    long opened = 0;
+    long missing = 0;
+    int failed = 0;
+    for (int round = 0; round < options.warmupRounds(); round++) {
+      long firstSeq = WARMUP_FIRST_SEQ + (long) round * (options.warmupEvents() + RELEASE_EVENTS);
+      StreamGroup warmup = new StreamGroup(
+          options, 0, options.warmupStreams(), StreamGroup.WARMUP_SOURCE_BASE, firstSeq, options.warmupEvents());
+      warmup.start();
+      if (!warmup.awaitOpened(openDeadline())) {
+        log("warm-up round %d: only %d of %d streams opened in time",
+            round + 1, warmup.opened(), options.warmupStreams());
+      }
+      RatePublisher publisher = new RatePublisher(options.publishUrl());
+      publisher.publish(firstSeq, options.warmupEvents(), options.warmupRate(), deadlineNanos);
+      long drainDeadline = Math.min(deadlineNanos, System.nanoTime() + (long) (options.drainSeconds() * 1e9));
+      waitFor(warmup::allComplete, drainDeadline);
+      DeliveryStats stats = warmup.stopAndCollect();
+      // Tomcat, for one, notices a closed stream only when a write to it fails, which is the second
+      // write after the close: the first one only draws the client's reset. These events make such
+      // servers release the warm-up streams before the next round or the memory baseline. No open
+      // stream expects them.
+      publisher.publish(firstSeq + options.warmupEvents(), RELEASE_EVENTS, 10, deadlineNanos);
+      opened += stats.streamsOpened;
+      missing += stats.missing;
+      failed += publisher.failed();
+      log("warm-up round %d: %d streams, %d events, %d missing",
+          round + 1, stats.streamsOpened, options.warmupEvents(), stats.missing);
     }
-    RatePublisher publisher = new RatePublisher(options.publishUrl());
-    publisher.publish(WARMUP_FIRST_SEQ, options.warmupEvents(), options.warmupRate(), deadlineNanos);
-    long drainDeadline = Math.min(deadlineNanos, System.nanoTime() + (long) (options.drainSeconds() * 1e9));
-    waitFor(warmup::allComplete, drainDeadline);
-    DeliveryStats stats = warmup.stopAndCollect();
-    // Tomcat, for one, notices a closed stream only when a write to it fails, which is the second
-    // write after the close: the first one only draws the client's reset. These events make such
-    // servers release the warm-up streams before the memory baseline. No open stream expects them.
-    publisher.publish(WARMUP_FIRST_SEQ + options.warmupEvents(), RELEASE_EVENTS, 10, deadlineNanos);
-    json.put("streams_opened", stats.streamsOpened);
-    json.put("missing", stats.missing);
-    json.put("publish_failed", publisher.failed());
-    log("warm-up: %d streams, %d events, %d missing", stats.streamsOpened, options.warmupEvents(), stats.missing);
+    json.put("streams_opened", opened);
+    json.put("missing", missing);
+    json.put("publish_failed", failed);
     return json;
   }
 

@@ -27,6 +27,7 @@ record LoadOptions(
     int warmupStreams,
     int warmupEvents,
     double warmupRate,
+    int warmupRounds,
     List<Long> serverPids,
     int threads,
     int streamsPerProcess,
@@ -63,6 +64,7 @@ record LoadOptions(
         --warmup-streams=N         streams that receive the warm-up events before the run (default 100)
         --warmup-events=N          events published first, to warm the server up (default 200)
         --warmup-rate=N            events per second of the warm-up (default 100)
+        --warmup-rounds=N          warm-up rounds, each with new streams, 1 to 10 (default 2)
         --server-pid=PID[,PID...]  processes whose RSS and CPU time are measured (default: none)
         --threads=N                reader threads per generator process, 1 to 16 (default 1)
         --streams-per-process=N    streams one generator process holds, 1 to 19000 (default 10000)
@@ -118,6 +120,7 @@ record LoadOptions(
         reader.integer("warmup-streams", 100, 0, 5_000),
         reader.integer("warmup-events", 200, 0, 10_000),
         reader.decimal("warmup-rate", 100, 0.1, 100_000),
+        reader.integer("warmup-rounds", 2, 1, 10),
         parsePids(reader.text("server-pid", "")),
         reader.integer("threads", 1, 1, 16),
         reader.integer("streams-per-process", 10_000, 1, MAX_STREAMS_PER_PROCESS),

@@ -41,6 +41,15 @@ class LoadOptionsTest {
   }
 
   @Test
+  void warmupRunsTwoRoundsByDefault() {
+    assertThat(LoadOptions.parse(new String[] {"--server=ssekit"}).warmupRounds()).isEqualTo(2);
+    assertThat(LoadOptions.parse(new String[] {"--server=ssekit", "--warmup-rounds=1"}).warmupRounds())
+        .isEqualTo(1);
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--server=ssekit", "--warmup-rounds=0"}))
+        .hasMessage("--warmup-rounds is \"0\" (expected: an integer from 1 to 10)");
+  }
+
+  @Test
   void unknownServerAndOptionAreRejected() {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--server=apache"}))
         .hasMessageContaining("ssekit, nchan, better-sse, spring-sse");
