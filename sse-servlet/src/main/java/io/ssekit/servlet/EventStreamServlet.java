@@ -86,6 +86,23 @@ final class EventStreamServlet extends HttpServlet {
     transport.start(stream);
   }
 
+  /**
+   * Sends the headers a {@code GET} gets, or 400 for a query it would reject, and opens no stream.
+   * A response without a body cannot carry events, and a stream that is never written would
+   * never notice that its client left.
+   */
+  @Override
+  protected void doHead(HttpServletRequest request, HttpServletResponse response) {
+    try {
+      parseFilter(request);
+      isCompactReplay(request);
+    } catch (IllegalArgumentException e) {
+      response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+      return;
+    }
+    writeStreamHeaders(response);
+  }
+
   private void refuse(
       HttpServletRequest request, AsyncContext asyncContext, ServletOutputStream out,
       StreamLimitException reason) throws IOException {

@@ -7,6 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ssekit.app.ServerConfig.StreamTransport;
 import io.ssekit.core.testing.SseSocketClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code STREAM_TRANSPORT}: both ways of writing streams give clients the same bytes. */
 class StreamTransportTest {
+
+  private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
   void jettyIsDefaultServletSelectable() {
@@ -34,6 +40,30 @@ class StreamTransportTest {
     assertThatThrownBy(() -> ServerConfig.fromSources(Map.of("STREAM_TRANSPORT", "netty"), List.of()))
         .isInstanceOf(ConfigException.class)
         .hasMessage("STREAM_TRANSPORT=\"netty\" is invalid (expected: jetty or servlet)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"jetty", "servlet"})
+  void headRequestOpensNoStream(String transport) throws Exception {
+    try (LiveServer server = LiveServer.start(Map.of("STREAM_TRANSPORT", transport))) {
+      HttpRequest head = HttpRequest.newBuilder(URI.create(server.baseUrl() + LiveServer.STREAM))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody())
+          .timeout(Duration.ofSeconds(5))
+          .build();
+
+      HttpResponse<Void> response = http.send(head, HttpResponse.BodyHandlers.discarding());
+      HttpRequest badHead = HttpRequest.newBuilder(URI.create(server.baseUrl() + LiveServer.STREAM + "?compact=maybe"))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody())
+          .timeout(Duration.ofSeconds(5))
+          .build();
+      HttpResponse<Void> rejected = http.send(badHead, HttpResponse.BodyHandlers.discarding());
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).hasValue("text/event-stream; charset=utf-8");
+      assertThat(rejected.statusCode()).isEqualTo(400);
+      assertThat(server.connectedClients()).isZero();
+      assertThat(server.server().broker().connectedClients()).isZero();
+    }
   }
 
   @ParameterizedTest
