@@ -3,7 +3,7 @@ package io.ssekit.core;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Collects the transports that one fan-out asks to drain and hands them to the broker's writer
+ * Collects the transports that one fan-out must signal to drain and hands them to the broker's writer
  * threads in groups. A broadcast to many streams then costs one writer task per group instead
  * of one per stream, and each writer drains a group in a row.
  *

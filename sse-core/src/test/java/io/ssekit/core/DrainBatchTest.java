@@ -46,7 +46,7 @@ class DrainBatchTest {
   @Test
   void throwingTransportSparesItsGroup() {
     SseStream broken = broker.open(new ThrowingTransport(), request());
-    // Ends the adapter's first turn, so that the next event asks the transport to drain.
+    // Ends the adapter's first turn, so that the next event makes the broker signal the transport.
     assertThat(broken.poll(1024)).isNotNull();
     assertThat(broken.finishDraining()).isTrue();
     RecordingTransport healthy = new RecordingTransport();

@@ -105,7 +105,7 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
     // Otherwise a loop runs or a write is pending: it finds the stream closed and completes.
   }
 
-  /** The write completed; the loop goes on here unless the writing thread still runs it. */
+  /** Continues the loop after a write, here unless the writing thread still runs it. */
   @Override
   public void succeeded() {
     if (!STATE.compareAndSet(this, WRITING, RUNNING)) {
@@ -114,7 +114,7 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
     }
   }
 
-  /** The write failed: the client is gone. The loop then finds the stream closed. */
+  /** Closes the stream after a failed write, because the client is gone, then continues the loop. */
   @Override
   public void failed(Throwable failure) {
     SseStream current = stream;
@@ -144,10 +144,6 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
           // Completed inside the write call: succeeded() set RUNNING and left the loop to us.
           continue;
         }
-        if (current.isEndOfStream()) {
-          current.close(current.closingReason());
-          continue;
-        }
         state = IDLE;
         if (current.finishDraining()) {
           // The turn is over. A close that ran before IDLE was set left the completion to us.
@@ -156,9 +152,13 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
           }
           return;
         }
-        // Frames arrived meanwhile and the turn is still ours, unless a close completed.
+        // Frames arrived or the stream is closing, and the turn is still ours, unless a close
+        // completed the response meanwhile.
         if (!STATE.compareAndSet(this, IDLE, RUNNING)) {
           return;
+        }
+        if (current.isEndOfStream()) {
+          current.close(current.closingReason());
         }
       }
     } catch (RuntimeException e) {

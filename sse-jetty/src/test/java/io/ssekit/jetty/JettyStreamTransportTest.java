@@ -147,10 +147,10 @@ class JettyStreamTransportTest {
 
   @Test
   void resetClientFreesItsSlot() throws Exception {
-    SseSocketClient gone = SseSocketClient.open(port(), STREAM_PATH);
+    SseSocketClient resetClient = SseSocketClient.open(port(), STREAM_PATH);
     try (SseSocketClient staying = SseSocketClient.open(port(), STREAM_PATH)) {
       await().until(() -> broker.connectedClients() == 2);
-      gone.abort();
+      resetClient.abort();
 
       // Writes to the reset socket fail; the heartbeat every second writes at the latest.
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

@@ -42,9 +42,9 @@ public final class StreamEndListener implements AsyncListener {
     // The stream never restarts async processing.
   }
 
-  private void closeStream(String why) {
+  private void closeStream(String cause) {
     if (!stream.isClosed()) {
-      log.debug("Stream {} ended: {}", stream.id(), why);
+      log.debug("Stream {} ended: {}", stream.id(), cause);
       stream.close(CloseReason.CLIENT_GONE);
     }
   }

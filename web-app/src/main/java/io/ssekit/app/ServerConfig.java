@@ -77,7 +77,7 @@ public record ServerConfig(
     String redisStreamKey,
     StreamTransport streamTransport) {
 
-  /** How the server writes event streams. */
+  /** The way the server writes event streams to their sockets. */
   public enum StreamTransport {
     /** Jetty's core response, below the Servlet API: less CPU per event. */
     JETTY,
