@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -58,8 +57,10 @@ public final class SseStream {
   private final int conflationThreshold;
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
 
-  // Guarded by lock: written by the bus dispatch, heartbeat and adapter writer threads.
-  private final ReentrantLock lock = new ReentrantLock();
+  // Guarded by lock, which the bus dispatch, heartbeat and writer threads take. An intrinsic lock,
+  // because a ReentrantLock stores its owner thread, and with G1 that store costs a card scan per
+  // stream and event.
+  private final Object lock = new Object();
   private final ArrayDeque<Frame> backlog = new ArrayDeque<>(2);
   private @Nullable ArrayDeque<Frame> queue;
   private long queuedBytes;
@@ -113,15 +114,12 @@ public final class SseStream {
     byte[] chunk;
     int frames;
     int events;
-    lock.lock();
-    try {
+    synchronized (lock) {
       chunk = takeChunk(maxBytes);
       frames = takenFrames;
       events = takenEvents;
       takenFrames = 0;
       takenEvents = 0;
-    } finally {
-      lock.unlock();
     }
     if (chunk != null) {
       // Reported outside the lock, once per chunk, so metrics never slow an offer down.
@@ -136,16 +134,13 @@ public final class SseStream {
    * frames arrived meanwhile and the adapter must go on draining.
    */
   public boolean finishDraining() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       // While replaying, nothing is pollable yet and finishReplay signals when it is.
       if (!replaying && (hasWaitingFrames() || state.get() == State.CLOSING)) {
         return false;
       }
       draining = false;
       return true;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -154,21 +149,15 @@ public final class SseStream {
    * then flushes and calls {@link #close(CloseReason)} with {@link #closingReason()}.
    */
   public boolean isEndOfStream() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return state.get() == State.CLOSING && !hasWaitingFrames();
-    } finally {
-      lock.unlock();
     }
   }
 
   /** Returns why the stream is closing; meaningful once {@link #isEndOfStream()} is true. */
   public CloseReason closingReason() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return closingReason;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -181,15 +170,12 @@ public final class SseStream {
     if (previous == State.CLOSED) {
       return;
     }
-    lock.lock();
-    try {
+    synchronized (lock) {
       backlog.clear();
       queue = null;
       queuedBytes = 0;
       superseded = null;
       waitingByKey = null;
-    } finally {
-      lock.unlock();
     }
     broker.onClosed(this, reason);
     transport.close(reason);
@@ -213,8 +199,7 @@ public final class SseStream {
     boolean overflow;
     boolean mustSignal = false;
     Frame replaced = null;
-    lock.lock();
-    try {
+    synchronized (lock) {
       if (state.get() != State.OPEN) {
         return false;
       }
@@ -229,8 +214,6 @@ public final class SseStream {
         append(frame);
         mustSignal = takeDrainTurn();
       }
-    } finally {
-      lock.unlock();
     }
     if (!overflow && replaced != null) {
       broker.metrics().eventConflated();
@@ -257,8 +240,7 @@ public final class SseStream {
    */
   void finishReplay(List<Frame> startFrames, @Nullable EventId cursor) {
     boolean mustSignal;
-    lock.lock();
-    try {
+    synchronized (lock) {
       if (state.get() == State.CLOSED) {
         return;
       }
@@ -268,8 +250,6 @@ public final class SseStream {
       }
       replaying = false;
       mustSignal = takeDrainTurn();
-    } finally {
-      lock.unlock();
     }
     if (mustSignal) {
       broker.signal(transport);
@@ -282,11 +262,8 @@ public final class SseStream {
    */
   void closeAfter(Frame lastFrame, CloseReason reason) {
     boolean mustSignal;
-    lock.lock();
-    try {
+    synchronized (lock) {
       mustSignal = enqueueLastFrame(lastFrame, reason);
-    } finally {
-      lock.unlock();
     }
     if (mustSignal) {
       broker.signal(transport);
@@ -304,13 +281,10 @@ public final class SseStream {
    */
   void abandonReplay(Frame lastFrame, CloseReason reason) {
     boolean mustSignal;
-    lock.lock();
-    try {
+    synchronized (lock) {
       // Also after a shutdown's closeAfter, which may already have ended the replay phase.
       dropQueuedEvents();
       mustSignal = enqueueLastFrame(lastFrame, reason);
-    } finally {
-      lock.unlock();
     }
     if (mustSignal) {
       broker.signal(transport);
@@ -334,21 +308,15 @@ public final class SseStream {
 
   /** Returns the frames waiting to be written: the backlog plus the live queue. */
   int queuedFrames() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return backlog.size() + liveFrames();
-    } finally {
-      lock.unlock();
     }
   }
 
   /** Returns the bytes of the live frames waiting to be written. */
   long queuedBytes() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return queuedBytes;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -545,11 +513,8 @@ public final class SseStream {
   }
 
   private int queuedEventsForLog() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       return liveFrames();
-    } finally {
-      lock.unlock();
     }
   }
 

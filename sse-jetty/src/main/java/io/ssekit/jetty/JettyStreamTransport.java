@@ -5,10 +5,10 @@ import io.ssekit.core.SseStream;
 import io.ssekit.servlet.AsyncStreamTransport;
 import io.ssekit.servlet.StreamEndListener;
 import jakarta.servlet.AsyncContext;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first write is an empty {@link Response#write(boolean, ByteBuffer, Callback)}, which
  * sends the status line and headers. With an end point, every chunk of frames then goes out as
- * one buffer holding the chunk's size line, the frames and the closing line break. Jetty has
- * written no chunk of its own, so when the stream ends and the servlet response completes, its
- * last chunk follows ours.
+ * one buffer holding the chunk's size line, the frames and the closing line break, flushed
+ * straight to the socket; only what a full socket does not take waits in the end point's write.
+ * Jetty has written no chunk of its own, so when the stream ends and the servlet response
+ * completes, its last chunk follows ours.
  *
  * <p>One drain loop writes at a time. It runs on the thread that gets the stream's draining turn
  * ({@link #start} or {@link #onFramesAvailable}), and after a write that completes later, on the
@@ -42,8 +43,6 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
   static final int CHUNK_BYTES = 16 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(JettyStreamTransport.class);
-
-  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   // Values of state.
   private static final int IDLE = 0;
@@ -119,10 +118,14 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
   public void failed(Throwable failure) {
     SseStream current = stream;
     if (current != null) {
-      log.debug("Write to stream {} failed: {}", current.id(), failure.toString());
-      current.close(CloseReason.CLIENT_GONE);
+      closeAfterFailedWrite(current, failure);
     }
     succeeded();
+  }
+
+  private static void closeAfterFailedWrite(SseStream current, Throwable failure) {
+    log.debug("Write to stream {} failed: {}", current.id(), failure.toString());
+    current.close(CloseReason.CLIENT_GONE);
   }
 
   /** Runs the loop; the caller has set state to RUNNING. */
@@ -136,12 +139,10 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
         }
         byte[] chunk = committed ? current.poll(CHUNK_BYTES) : null;
         if (chunk != null || !committed) {
-          state = WRITING;
-          write(chunk);
-          if (STATE.compareAndSet(this, WRITING, PENDING)) {
+          // A write that completed inside the call left state RUNNING and the loop to us.
+          if (!write(current, chunk) && STATE.compareAndSet(this, WRITING, PENDING)) {
             return;
           }
-          // Completed inside the write call: succeeded() set RUNNING and left the loop to us.
           continue;
         }
         state = IDLE;
@@ -168,38 +169,62 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
     }
   }
 
-  private void write(byte @Nullable [] frames) {
+  /**
+   * Writes {@code frames} as one chunk straight to the socket, as far as it takes them now.
+   * Returns null when the whole chunk went out or the write failed (the stream is then closed),
+   * or a buffer of its own with the bytes still to write.
+   *
+   * <p>Calling {@link EndPoint#flush} here rather than {@link EndPoint#write} spares every
+   * delivery the end point's write state machine: the loop is the only writer, and only a socket
+   * that is full needs the end point to wait for it.
+   */
+  private @Nullable ByteBuffer flushChunk(SseStream current, byte[] frames, EndPoint endPoint) {
+    ByteBuffer chunk = ChunkBuffer.forThread().encode(frames);
+    try {
+      if (endPoint.flush(chunk)) {
+        return null;
+      }
+    } catch (IOException e) {
+      closeAfterFailedWrite(current, e);
+      return null;
+    }
+    // The thread's buffer is overwritten by its next chunk.
+    ByteBuffer rest = ByteBuffer.allocate(chunk.remaining());
+    rest.put(chunk).flip();
+    return rest;
+  }
+
+  /**
+   * Writes {@code frames}, or the status line and headers if null. Returns true if the write is
+   * done, or false if it was handed to Jetty with state {@code WRITING}; then {@link #succeeded}
+   * or {@link #failed} reports its end, maybe before this returns.
+   */
+  private boolean write(SseStream current, byte @Nullable [] frames) {
+    EndPoint endPoint = chunkedEndPoint;
+    if (frames != null && endPoint != null) {
+      ByteBuffer rest = flushChunk(current, frames, endPoint);
+      if (rest == null) {
+        return true;
+      }
+      state = WRITING;
+      endPoint.write(this, rest);
+      return false;
+    }
+    state = WRITING;
     if (frames == null) {
       // Sends the status line and headers alone, so that Jetty writes no chunk of its own
       // before ours.
       committed = true;
       response.write(false, BufferUtil.EMPTY_BUFFER, this);
-    } else if (chunkedEndPoint != null) {
-      chunkedEndPoint.write(this, ByteBuffer.wrap(chunk(frames)));
     } else {
       response.write(false, ByteBuffer.wrap(frames), this);
     }
+    return false;
   }
 
   private void complete() {
     state = COMPLETED;
     completeResponse();
-  }
-
-  /** Returns {@code frames} as one chunk of the chunked transfer coding (RFC 9112, 7.1). */
-  static byte[] chunk(byte[] frames) {
-    int length = frames.length;
-    int digits = Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(length) + 3) / 4);
-    byte[] chunk = new byte[digits + 2 + length + 2];
-    for (int i = digits - 1, rest = length; i >= 0; i--, rest >>>= 4) {
-      chunk[i] = HEX_DIGITS[rest & 0xf];
-    }
-    chunk[digits] = '\r';
-    chunk[digits + 1] = '\n';
-    System.arraycopy(frames, 0, chunk, digits + 2, length);
-    chunk[chunk.length - 2] = '\r';
-    chunk[chunk.length - 1] = '\n';
-    return chunk;
   }
 
   private void completeResponse() {

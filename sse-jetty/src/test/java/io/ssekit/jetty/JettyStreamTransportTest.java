@@ -131,21 +131,6 @@ class JettyStreamTransportTest {
   }
 
   @Test
-  void chunkHasHexSizeAndLineBreaks() {
-    byte[] frames = "x".repeat(300).getBytes(StandardCharsets.US_ASCII);
-
-    String chunk = new String(JettyStreamTransport.chunk(frames), StandardCharsets.US_ASCII);
-
-    assertThat(chunk).isEqualTo("12c\r\n" + "x".repeat(300) + "\r\n");
-    assertThat(new String(JettyStreamTransport.chunk(new byte[] {'a'}), StandardCharsets.US_ASCII))
-        .isEqualTo("1\r\na\r\n");
-    assertThat(new String(JettyStreamTransport.chunk(new byte[16]), StandardCharsets.US_ASCII))
-        .startsWith("10\r\n");
-    assertThat(new String(JettyStreamTransport.chunk(new byte[65_536]), StandardCharsets.US_ASCII))
-        .startsWith("10000\r\n").endsWith("\u0000\r\n").hasSize(5 + 2 + 65_536 + 2);
-  }
-
-  @Test
   void resetClientFreesItsSlot() throws Exception {
     SseSocketClient resetClient = SseSocketClient.open(port(), STREAM_PATH);
     try (SseSocketClient staying = SseSocketClient.open(port(), STREAM_PATH)) {
