@@ -33,6 +33,10 @@ public final class Main {
       return;
     }
     log.info("Starting with {}", config.describe());
+    String collectorAdvice = CollectorAdvice.forThisJvm();
+    if (collectorAdvice != null) {
+      log.info(collectorAdvice);
+    }
     EventServer server;
     try {
       server = new EventServer(config);
