@@ -40,11 +40,15 @@ class JettyStreamTransportTest {
 
   @BeforeEach
   void startServer() throws Exception {
+    startServer(MAX_QUEUED_EVENTS, 64 * 1024);
+  }
+
+  private void startServer(int maxQueuedEvents, long maxQueuedBytes) throws Exception {
     broker = SseBroker.builder(InMemoryEventBus.builder().replayCapacity(1_000).build())
         .retry(Duration.ofMillis(1500))
         .heartbeatInterval(Duration.ofSeconds(1))
-        .maxQueuedEvents(MAX_QUEUED_EVENTS)
-        .maxQueuedBytes(64 * 1024)
+        .maxQueuedEvents(maxQueuedEvents)
+        .maxQueuedBytes(maxQueuedBytes)
         .build();
     jetty = new Server();
     HttpConfiguration http = new HttpConfiguration();
@@ -173,6 +177,33 @@ class JettyStreamTransportTest {
       String id = publish("{\"n\":2}");
       await().until(() -> !next.events("bench.tick").isEmpty());
       assertThat(next.events("bench.tick").get(0).lastEventId()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  void pausedClientGetsIntactFramesLater() throws Exception {
+    // Bounds that a client holding 6 MB back never reaches.
+    stopServer();
+    startServer(10_000, 64L * 1024 * 1024);
+    try (SseSocketClient paused = SseSocketClient.openPaused(port(), STREAM_PATH);
+        SseSocketClient reading = SseSocketClient.open(port(), STREAM_PATH)) {
+      await().until(() -> broker.connectedClients() == 2);
+      List<String> published = new ArrayList<>();
+
+      // More than the send buffer takes (Linux's default net.ipv4.tcp_wmem caps it at 4 MiB), so
+      // writes to the paused client stop part way while the writers encode chunks for the other.
+      for (int i = 0; i < 3_000; i++) {
+        String data = "{\"n\":" + i + ",\"pad\":\"" + String.format("%04d", i).repeat(500) + "\"}";
+        publish(data);
+        published.add(data);
+      }
+      await().until(() -> reading.events("bench.tick").size() == 3_000);
+      paused.resume();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> paused.events("bench.tick").size() >= 3_000);
+      assertThat(paused.events("bench.tick")).extracting(ParsedEvent::data).containsExactlyElementsOf(published);
+      assertThat(reading.events("bench.tick")).extracting(ParsedEvent::data).containsExactlyElementsOf(published);
+      assertThat(broker.closedStreams(CloseReason.SLOW_CLIENT)).isZero();
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An event stream client on a plain socket, for tests against real servers.
@@ -33,6 +34,7 @@ public final class SseSocketClient implements AutoCloseable {
   private final ByteArrayOutputStream body = new ByteArrayOutputStream();
   private final List<ParsedEvent> events = new ArrayList<>();
   private final CountDownLatch ended = new CountDownLatch(1);
+  private final AtomicBoolean readerStarted = new AtomicBoolean();
   private final InputStream in;
   private volatile boolean endOfStream;
   private volatile boolean lastChunkReceived;
@@ -50,7 +52,37 @@ public final class SseSocketClient implements AutoCloseable {
    */
   public static SseSocketClient open(int port, String pathAndQuery, Map<String, String> extraHeaders)
       throws IOException {
+    SseSocketClient client = connect(port, pathAndQuery, extraHeaders, new Socket());
+    client.resume();
+    return client;
+  }
+
+  /** Opens {@code pathAndQuery} with no extra headers. */
+  public static SseSocketClient open(int port, String pathAndQuery) throws IOException {
+    return open(port, pathAndQuery, Map.of());
+  }
+
+  /**
+   * Opens {@code pathAndQuery} as {@link #open(int, String)} does, with a receive buffer of 4 KiB,
+   * but reads no body until {@link #resume()}: the server's writes fill the socket and then wait.
+   */
+  public static SseSocketClient openPaused(int port, String pathAndQuery) throws IOException {
     Socket socket = new Socket();
+    socket.setReceiveBufferSize(4096);
+    return connect(port, pathAndQuery, Map.of(), socket);
+  }
+
+  /** Starts reading the body of a client from {@link #openPaused}; a second call does nothing. */
+  public void resume() {
+    if (readerStarted.compareAndSet(false, true)) {
+      Thread reader = new Thread(this::readBody, "sse-test-client");
+      reader.setDaemon(true);
+      reader.start();
+    }
+  }
+
+  private static SseSocketClient connect(
+      int port, String pathAndQuery, Map<String, String> extraHeaders, Socket socket) throws IOException {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(30_000);
     StringBuilder request = new StringBuilder();
@@ -70,16 +102,7 @@ public final class SseSocketClient implements AutoCloseable {
       int colon = line.indexOf(':');
       headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
     }
-    SseSocketClient client = new SseSocketClient(socket, in, status, headers);
-    Thread reader = new Thread(client::readBody, "sse-test-client");
-    reader.setDaemon(true);
-    reader.start();
-    return client;
-  }
-
-  /** Opens {@code pathAndQuery} with no extra headers. */
-  public static SseSocketClient open(int port, String pathAndQuery) throws IOException {
-    return open(port, pathAndQuery, Map.of());
+    return new SseSocketClient(socket, in, status, headers);
   }
 
   public int status() {
