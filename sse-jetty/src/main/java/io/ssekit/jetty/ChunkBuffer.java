@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Encodes frames as one chunk of the chunked transfer coding (RFC 9112, 7.1), into a direct
+ * Encoder of frames into one chunk of the chunked transfer coding (RFC 9112, 7.1), in a direct
  * buffer that the calling thread reuses.
  *
  * <p>A broadcast hands the same frame array to every stream, and a writer thread drains many
@@ -13,6 +13,9 @@ import org.jspecify.annotations.Nullable;
  * connection. A direct buffer also spares the JDK the copy it makes of a heap buffer before
  * each socket write. The buffer is overwritten by the thread's next {@link #encode}: a caller
  * whose write does not complete at once must copy what is left first.
+ *
+ * <p>Each thread that writes keeps one buffer of at most {@link #MAX_CACHED_BYTES} outside the
+ * heap: the broker's writers, and Jetty's threads that finish a write a full socket held back.
  *
  * <p>Not thread-safe; {@link #forThread()} gives each thread its own.
  */
@@ -25,7 +28,7 @@ final class ChunkBuffer {
 
   private static final ThreadLocal<ChunkBuffer> BY_THREAD = ThreadLocal.withInitial(ChunkBuffer::new);
 
-  // The frames the buffer holds now, compared by identity: frame arrays are never modified.
+  // The frames the buffer contains now, compared by identity: frame arrays are never modified.
   private byte @Nullable [] encodedFrames;
   private @Nullable ByteBuffer buffer;
   private int encodedLength;
