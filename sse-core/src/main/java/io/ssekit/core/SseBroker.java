@@ -295,7 +295,7 @@ public final class SseBroker {
     log.info(
         "Broker stopped; streams closed: {}{}",
         open,
-        clean ? "" : " (some did not finish within " + grace + " and were cut)");
+        clean ? "" : " (some did not finish within " + grace.toMillis() + " ms and were cut)");
   }
 
   /** Sends one heartbeat to every open stream; the scheduler calls it at the set interval. */

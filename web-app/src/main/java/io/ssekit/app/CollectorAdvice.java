@@ -33,6 +33,6 @@ final class CollectorAdvice {
       return null;
     }
     return "The JVM runs the G1 collector on " + processors + " CPU" + (processors == 1 ? "" : "s")
-        + "; start it with -XX:+UseSerialGC for less CPU per event (README, JVM options)";
+        + "; start it with -XX:+UseSerialGC for less CPU per event (see the README's Configuration section)";
   }
 }

@@ -121,7 +121,7 @@ class GracefulShutdownIT {
     assertThat(filled).as("events published to fill the stalled client").isPositive();
     assertThat(server.output())
         .contains("Stopping; open streams: " + (READERS + 1))
-        .contains("some did not finish within PT3S and were cut")
+        .contains("some did not finish within 3000 ms and were cut")
         .contains("Stopped")
         // Logged at DEBUG after the stop: nothing the server started keeps the JVM alive.
         .contains("Non-daemon threads left after stop: []");
