@@ -57,9 +57,8 @@ public final class SseStream {
   private final int conflationThreshold;
   private final AtomicReference<State> state = new AtomicReference<>(State.OPEN);
 
-  // Guarded by lock, which the bus dispatch, heartbeat and writer threads take. An intrinsic lock,
-  // because a ReentrantLock stores its owner thread, and with G1 that store costs a card scan per
-  // stream and event.
+  // Guarded by lock. Intrinsic, because a ReentrantLock stores its owner thread at each lock,
+  // which costs G1 a card scan per stream and event.
   private final Object lock = new Object();
   private final ArrayDeque<Frame> backlog = new ArrayDeque<>(2);
   private @Nullable ArrayDeque<Frame> queue;

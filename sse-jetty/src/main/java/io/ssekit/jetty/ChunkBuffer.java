@@ -63,6 +63,11 @@ final class ChunkBuffer {
     return target;
   }
 
+  /** Returns whether {@code chunk} is this thread's reused buffer, which the next encode overwrites. */
+  boolean isReused(ByteBuffer chunk) {
+    return chunk == buffer;
+  }
+
   /** Returns {@code frames} as one chunk in a new array. */
   static byte[] chunk(byte[] frames) {
     ByteBuffer chunk = ByteBuffer.allocate(chunkLength(frames.length));

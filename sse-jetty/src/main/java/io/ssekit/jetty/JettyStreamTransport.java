@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first write is an empty {@link Response#write(boolean, ByteBuffer, Callback)}, which
  * sends the status line and headers. With an end point, every chunk of frames then goes out as
- * one buffer holding the chunk's size line, the frames and the closing line break, flushed
- * straight to the socket; only what a full socket does not take waits in the end point's write.
- * Jetty has written no chunk of its own, so when the stream ends and the servlet response
- * completes, its last chunk follows ours.
+ * one buffer with the chunk's size line, the frames and the closing line break. The buffer is
+ * flushed straight to the socket, and only what a full socket does not take waits in the end
+ * point's write. Jetty has written no chunk of its own, so when the stream ends and the servlet
+ * response completes, its last chunk follows ours.
  *
  * <p>One drain loop writes at a time. It runs on the thread that gets the stream's draining turn
  * ({@link #start} or {@link #onFramesAvailable}), and after a write that completes later, on the
@@ -139,7 +139,7 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
         }
         byte[] chunk = committed ? current.poll(CHUNK_BYTES) : null;
         if (chunk != null || !committed) {
-          // A write that completed inside the call left state RUNNING and the loop to us.
+          // A write that completed inside the call leaves state RUNNING, so this loop goes on.
           if (!write(current, chunk) && STATE.compareAndSet(this, WRITING, PENDING)) {
             return;
           }
@@ -170,16 +170,17 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
   }
 
   /**
-   * Writes {@code frames} as one chunk straight to the socket, as far as it takes them now.
-   * Returns null when the whole chunk went out or the write failed (the stream is then closed),
-   * or a buffer of its own with the bytes still to write.
+   * Writes {@code frames} as one chunk straight to the socket, as far as the socket takes them.
+   * Returns the bytes still to write in a buffer that no other write reuses, or null if nothing
+   * is left: the whole chunk went out, or the write failed and closed the stream.
    *
    * <p>Calling {@link EndPoint#flush} here rather than {@link EndPoint#write} spares every
    * delivery the end point's write state machine: the loop is the only writer, and only a socket
    * that is full needs the end point to wait for it.
    */
   private @Nullable ByteBuffer flushChunk(SseStream current, byte[] frames, EndPoint endPoint) {
-    ByteBuffer chunk = ChunkBuffer.forThread().encode(frames);
+    ChunkBuffer chunkBuffer = ChunkBuffer.forThread();
+    ByteBuffer chunk = chunkBuffer.encode(frames);
     try {
       if (endPoint.flush(chunk)) {
         return null;
@@ -188,7 +189,10 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
       closeAfterFailedWrite(current, e);
       return null;
     }
-    // The thread's buffer is overwritten by its next chunk.
+    if (!chunkBuffer.isReused(chunk)) {
+      return chunk;
+    }
+    // The thread's next chunk overwrites its buffer, so the rest needs a copy.
     ByteBuffer rest = ByteBuffer.allocate(chunk.remaining());
     rest.put(chunk).flip();
     return rest;
@@ -196,8 +200,8 @@ final class JettyStreamTransport implements AsyncStreamTransport, Callback {
 
   /**
    * Writes {@code frames}, or the status line and headers if null. Returns true if the write is
-   * done, or false if it was handed to Jetty with state {@code WRITING}; then {@link #succeeded}
-   * or {@link #failed} reports its end, maybe before this returns.
+   * done, or false if it was handed to Jetty with state {@code WRITING}. Jetty then reports its
+   * end through {@link #succeeded} or {@link #failed}, maybe before this method returns.
    */
   private boolean write(SseStream current, byte @Nullable [] frames) {
     EndPoint endPoint = chunkedEndPoint;

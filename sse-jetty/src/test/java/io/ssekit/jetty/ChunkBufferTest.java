@@ -46,7 +46,7 @@ class ChunkBufferTest {
   }
 
   @Test
-  void equalContentInAnotherArrayIsEncodedAgain() {
+  void copiedArrayIsEncodedAgain() {
     byte[] frames = bytes("data: a\n\n");
     chunkBuffer.encode(frames);
     byte[] copy = frames.clone();
@@ -56,7 +56,7 @@ class ChunkBufferTest {
   }
 
   @Test
-  void growsForLargerFramesUpToItsLimit() {
+  void growsUpToItsLimit() {
     byte[] small = bytes("data: s\n\n");
     byte[] larger = new byte[4_000];
     byte[] tooLarge = new byte[ChunkBuffer.MAX_CACHED_BYTES];
@@ -71,6 +71,15 @@ class ChunkBufferTest {
     assertThat(own.isDirect()).isFalse();
     assertThat(own.remaining()).isEqualTo(4 + 2 + tooLarge.length + 2);
     assertThat(read(chunkBuffer.encode(small))).isEqualTo("9\r\ndata: s\n\n\r\n");
+  }
+
+  @Test
+  void onlyCachedChunksAreReused() {
+    ByteBuffer small = chunkBuffer.encode(bytes("data: s\n\n"));
+    ByteBuffer large = chunkBuffer.encode(new byte[ChunkBuffer.MAX_CACHED_BYTES]);
+
+    assertThat(chunkBuffer.isReused(small)).isTrue();
+    assertThat(chunkBuffer.isReused(large)).isFalse();
   }
 
   private static byte[] bytes(String text) {
