@@ -8,15 +8,16 @@
 # RUN is one of the names below (default: fanout hold1k hold10k cpu10k hold19500). Settings
 # from the environment:
 #   SERVERS            servers to run, in order (default "ssekit nchan better-sse spring-sse");
-#                      ssekit-serialgc is the ssekit server with -XX:+UseSerialGC added, and
-#                      ssekit-2nodes two ssekit nodes sharing a redis-server that the script starts
-#                      on port 6390 (run twonode38k only)
+#                      ssekit is the server started by web-app/bin/ssekit-server as README.md
+#                      runs it, ssekit-serialgc and ssekit-g1 the same with -XX:+UseSerialGC or
+#                      -XX:+UseG1GC added, and ssekit-2nodes two ssekit nodes sharing a
+#                      redis-server that the script starts on port 6390 (run twonode38k only)
 #   REPEAT             runs of each RUN and server (default 1)
 #   RESULTS            folder for the JSON results, the table and the versions
 #                      (default bench/target/load-results/<date-time>)
 #   MAX_LOAD           wait before each run until the 1-minute load average is below this (default 1.5)
 #   LOAD_WAIT_SECONDS  wait at most this long for it, then run anyway and record it (default 300)
-#   SSEKIT_JAVA_OPTS   JVM options of the ssekit server (default: none, as README.md runs it)
+#   SSEKIT_JAVA_OPTS   JVM options of the ssekit server, passed on to its launcher (default: none)
 #   SKIP_BUILD=1       use the jars and node_modules already built
 #
 # Every server listens on 127.0.0.1 only, every load is bounded in streams, events and time,
@@ -103,7 +104,8 @@ record_versions() {
     echo "node: $(node --version)"
     echo "better-sse: $(node -p "require('$PEERS/better-sse/node_modules/better-sse/package.json').version")"
     echo "spring-boot: $(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$PEERS/spring-sse/pom.xml" | head -1)"
-    echo "ssekit server JVM options: ${SSEKIT_JAVA_OPTS:-none}"
+    echo "ssekit server JVM options: ${SSEKIT_JAVA_OPTS:-none} (web-app/bin/ssekit-server adds" \
+      "-XX:+UseSerialGC on 2 CPUs or fewer unless they choose a collector)"
     echo "generator JVM options: $GENERATOR_JAVA_OPTS"
     echo "open files limit: $(ulimit -n)"
   } > "$RESULTS/versions.txt"
@@ -146,25 +148,25 @@ wait_for_port() {
 # Starts one ssekit node on the Redis bus of the two-node run and sets SERVER_PID.
 start_ssekit_node() {
   local port=$1 log_file=$2
-  # shellcheck disable=SC2086 # SSEKIT_JAVA_OPTS holds several options
   HOST=127.0.0.1 PORT=$port MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" REDIS_STREAM_KEY="ssekit-bench:$$" \
-    java ${SSEKIT_JAVA_OPTS:-} -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
+    "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
   SERVER_PID=$!
 }
 
 start_server() {
   local server=$1 log_file=$2
   case "$server" in
-    ssekit|ssekit-serialgc)
+    ssekit|ssekit-serialgc|ssekit-g1)
       SERVER_PORT=$((BASE_PORT + 1))
       local java_opts=${SSEKIT_JAVA_OPTS:-}
-      if [ "$server" = ssekit-serialgc ]; then
-        java_opts="$java_opts -XX:+UseSerialGC"
-      fi
-      # shellcheck disable=SC2086 # java_opts holds several options
+      case "$server" in
+        ssekit-serialgc) java_opts="$java_opts -XX:+UseSerialGC" ;;
+        ssekit-g1) java_opts="$java_opts -XX:+UseG1GC" ;;
+      esac
+      # The launcher execs the JVM, so its PID is the server's.
       HOST=127.0.0.1 PORT=$SERVER_PORT MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
-        java $java_opts -jar "$ROOT/web-app/target/ssekit-server.jar" > "$log_file" 2>&1 &
+        SSEKIT_JAVA_OPTS="$java_opts" "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
       SERVER_PID=$!
       SERVER_PIDS=$SERVER_PID
       ;;
@@ -209,7 +211,7 @@ start_server() {
       SERVER_PIDS=$SERVER_PID
       ;;
     *)
-      log "unknown server \"$server\" (expected: ssekit, ssekit-serialgc, nchan, better-sse or spring-sse)"
+      log "unknown server \"$server\" (expected: ssekit, ssekit-serialgc, ssekit-g1, ssekit-2nodes, nchan, better-sse or spring-sse)"
       exit 1
       ;;
   esac
@@ -252,6 +254,9 @@ run_one() {
   if [ "$server" = ssekit-serialgc ]; then
     kind=ssekit
     label="$run, SerialGC"
+  elif [ "$server" = ssekit-g1 ]; then
+    kind=ssekit
+    label="$run, G1"
   fi
   if [ "$server" = ssekit-2nodes ] || [ "$run" = twonode38k ]; then
     if [ "$server" != ssekit-2nodes ] || [ "$run" != twonode38k ]; then

@@ -17,10 +17,25 @@ final class CollectorAdvice {
 
   /** Returns the advice for this JVM, or null if it has none. */
   static @Nullable String forThisJvm() {
-    List<String> collectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
+    return forMachine(Runtime.getRuntime().availableProcessors(), collectorNames());
+  }
+
+  /**
+   * Describes this JVM for the start log: its name and version, CPUs, maximum heap and
+   * collectors, so that a log shows which options the server ran with.
+   */
+  static String describeThisJvm() {
+    long maxHeapMebibytes = Runtime.getRuntime().maxMemory() / (1024 * 1024);
+    return System.getProperty("java.vm.name") + " " + Runtime.version()
+        + ", " + Runtime.getRuntime().availableProcessors() + " CPUs"
+        + ", max heap " + maxHeapMebibytes + " MiB"
+        + ", collectors: " + String.join(", ", collectorNames());
+  }
+
+  private static List<String> collectorNames() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
         .map(GarbageCollectorMXBean::getName)
         .toList();
-    return forMachine(Runtime.getRuntime().availableProcessors(), collectors);
   }
 
   /**

@@ -33,6 +33,7 @@ public final class Main {
       return;
     }
     log.info("Starting with {}", config.describe());
+    log.info("JVM: {}", CollectorAdvice.describeThisJvm());
     String collectorAdvice = CollectorAdvice.forThisJvm();
     if (collectorAdvice != null) {
       log.info(collectorAdvice);
@@ -59,7 +60,8 @@ public final class Main {
   }
 
   private static void printHelp() {
-    System.out.println("Usage: java -jar ssekit-server.jar [--name=value ...]");
+    System.out.println("Usage: web-app/bin/ssekit-server [--name=value ...]");
+    System.out.println("   or: java [JVM options] -jar ssekit-server.jar [--name=value ...]");
     System.out.println("Each setting is an environment variable NAME or a flag --name (flags win):");
     for (Map.Entry<String, String> variable : ServerConfig.VARIABLES.entrySet()) {
       System.out.printf("  %-25s %s%n", variable.getKey(), variable.getValue());
