@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -130,6 +131,9 @@ public final class SseBroker {
     long intervalMillis = builder.heartbeatInterval.toMillis();
     this.heartbeatIntervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
     this.heartbeatStartNanos = System.nanoTime();
+    // The first encoding loads Jackson's serializer classes for the heartbeat. Doing it now keeps
+    // that class loading, and the compiled code HotSpot may discard for it, out of the first tick.
+    heartbeatFrame(clock.instant());
     heartbeatScheduler.scheduleAtFixedRate(
         this::sendHeartbeatSafely, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     this.subscription = bus.subscribe(this::dispatch);
@@ -300,9 +304,7 @@ public final class SseBroker {
 
   /** Sends one heartbeat to every open stream; the scheduler calls it at the set interval. */
   void sendHeartbeat() {
-    HeartbeatEvent heartbeat = new HeartbeatEvent(clock.instant());
-    byte[] bytes = SseEncoder.encode(ServerSentEvent.of(heartbeat.type(), EventJson.write(heartbeat)));
-    Frame frame = new Frame(bytes, null);
+    Frame frame = heartbeatFrame(clock.instant());
     DrainBatch batch = new DrainBatch(this);
     try {
       for (SseStream stream : allStreams) {
@@ -537,6 +539,12 @@ public final class SseBroker {
             return streams.isEmpty() ? null : streams;
           });
     }
+  }
+
+  private static Frame heartbeatFrame(Instant now) {
+    HeartbeatEvent heartbeat = new HeartbeatEvent(now);
+    byte[] bytes = SseEncoder.encode(ServerSentEvent.of(heartbeat.type(), EventJson.write(heartbeat)));
+    return new Frame(bytes, null);
   }
 
   private void sendHeartbeatSafely() {
