@@ -47,11 +47,13 @@ EXTRA_PIDS=""
 STREAM_URLS=""
 REDIS_PORT=6390
 
-# Every run first sends 400 events to 500 streams, twice with new streams (the generator's
-# default --warmup-rounds=2), so that a JVM server has compiled its hot paths, including the
-# ones new and closing streams take, and touched its young generation before the memory
+# Every run first publishes 60,000 events to 10 streams as fast as the server responds, so that
+# a JVM server has compiled its publish path (a run's few hundred requests would leave it half
+# compiled). Then it sends 400 events to 500 streams, twice with new streams (the generator's
+# default --warmup-rounds=2), so that a JVM server has compiled its delivery paths, including
+# the ones new and closing streams take, and touched its young generation before the memory
 # baseline is read.
-WARMUP="--warmup-streams=500 --warmup-events=400 --warmup-rate=200"
+WARMUP="--warmup-publishes=60000 --warmup-streams=500 --warmup-events=400 --warmup-rate=200"
 
 # Streams, events and rate of each run, plus generator options.
 run_arguments() {
@@ -63,9 +65,10 @@ run_arguments() {
     cpu10k)    echo "--streams=10000 --events=50 --rate=10 --drain-seconds=30 $WARMUP" ;;
     hold19500) echo "--streams=19500 --events=10 --rate=10 --streams-per-process=10000 --drain-seconds=30 $WARMUP" ;;
     rate[0-9]*) echo "--streams=1000 --events=$(( ${1#rate} * 10 )) --rate=${1#rate} $WARMUP" ;;
+    fanout[0-9]*) echo "--streams=${1#fanout} --events=200 --rate=50 $WARMUP" ;;
     twonode38k) echo "--streams=38000 --events=10 --rate=10 --streams-per-process=9500 --drain-seconds=30 $WARMUP" ;;
     *)
-      echo "unknown run \"$1\" (expected: smoke, fanout, hold1k, hold10k, cpu10k, hold19500, twonode38k or rateN, e.g. rate500)" >&2
+      echo "unknown run \"$1\" (expected: smoke, fanout, hold1k, hold10k, cpu10k, hold19500, twonode38k, rateN such as rate500, or fanoutN such as fanout100)" >&2
       return 1
       ;;
   esac

@@ -22,6 +22,10 @@ import java.util.function.BooleanSupplier;
  * <p>A run has these phases:
  *
  * <ol>
+ *   <li>Publish warm-up: {@code --warmup-publishes} events go to a few streams, each request
+ *       sent when the response to the previous one arrived. A run publishes too few events for a
+ *       JVM server to finish compiling its publish path, which would then run interpreted or
+ *       half compiled while it is measured.
  *   <li>Warm-up: {@code --warmup-streams} streams receive {@code --warmup-events} events and
  *       close, so class loading and JIT compilation of a JVM server are not counted as stream
  *       memory or delivery CPU. Three more events follow, which no stream expects, so that a
@@ -44,8 +48,15 @@ import java.util.function.BooleanSupplier;
  */
 public final class LoadGenerator {
 
-  /** Sequence numbers of warm-up events start here, far above any run's events. */
-  static final long WARMUP_FIRST_SEQ = 1_000_000_000L;
+  /**
+   * Sequence number of every phase's first event. Warm-up events carry numbers of the same size
+   * as the run's, so that a JIT compiler has seen the run's number-parsing paths before the
+   * run. A stream counts an event sent before it opened as foreign, whatever its number.
+   */
+  static final long FIRST_SEQ = 0;
+
+  /** Streams that receive the publish warm-up's events. */
+  static final int PUBLISH_WARMUP_STREAMS = 10;
 
   /** Events published after the warm-up streams closed, at 10 per second. */
   static final int RELEASE_EVENTS = 3;
@@ -107,7 +118,8 @@ public final class LoadGenerator {
 
     List<ReaderProcess> children = startReaderProcesses();
     int ownStreams = options.streamsInThisProcess();
-    StreamGroup own = new StreamGroup(options, 0, ownStreams, StreamGroup.RUN_SOURCE_BASE, 0, options.events());
+    StreamGroup own =
+        new StreamGroup(options, 0, ownStreams, StreamGroup.RUN_SOURCE_BASE, FIRST_SEQ, options.events());
     long openStart = System.nanoTime();
     own.start();
     long openDeadline = openDeadline();
@@ -122,7 +134,7 @@ public final class LoadGenerator {
     long[] cpuBefore = cpu();
     RatePublisher publisher = new RatePublisher(options.publishUrl());
     long publishStart = System.nanoTime();
-    publisher.publish(0, options.events(), options.rate(), deadlineNanos);
+    publisher.publish(FIRST_SEQ, options.events(), options.rate(), deadlineNanos);
     long drainDeadline = Math.min(deadlineNanos, System.nanoTime() + (long) (options.drainSeconds() * 1e9));
     boolean complete = waitFor(
         () -> own.allComplete() && children.stream().allMatch(ReaderProcess::isComplete), drainDeadline);
@@ -153,45 +165,66 @@ public final class LoadGenerator {
 
   private ObjectNode warmUp() throws InterruptedException {
     ObjectNode json = JSON.createObjectNode();
+    json.put("publishes", options.warmupPublishes());
     json.put("streams", options.warmupStreams());
     json.put("events", options.warmupEvents());
     json.put("rounds", options.warmupRounds());
-    if (options.warmupStreams() == 0) {
-      return json;
-    }
     long opened = 0;
     long missing = 0;
-    int failed = 0;
-    for (int round = 0; round < options.warmupRounds(); round++) {
-      long firstSeq = WARMUP_FIRST_SEQ + (long) round * (options.warmupEvents() + RELEASE_EVENTS);
-      StreamGroup warmup = new StreamGroup(
-          options, 0, options.warmupStreams(), StreamGroup.WARMUP_SOURCE_BASE, firstSeq, options.warmupEvents());
-      warmup.start();
-      if (!warmup.awaitOpened(openDeadline())) {
-        log("warm-up round %d: only %d of %d streams opened in time",
-            round + 1, warmup.opened(), options.warmupStreams());
+    long failed = 0;
+    if (options.warmupPublishes() > 0) {
+      long start = System.nanoTime();
+      WarmUpResult result = warmUpRound(
+          FIRST_SEQ, PUBLISH_WARMUP_STREAMS, options.warmupPublishes(), LoadOptions.MAX_RATE);
+      opened += result.opened();
+      missing += result.missing();
+      failed += result.publishFailed();
+      log("publish warm-up: %d streams, %d events, %d missing, %d ms", result.opened(),
+          options.warmupPublishes(), result.missing(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+    if (options.warmupStreams() > 0) {
+      for (int round = 0; round < options.warmupRounds(); round++) {
+        WarmUpResult result =
+            warmUpRound(FIRST_SEQ, options.warmupStreams(), options.warmupEvents(), options.warmupRate());
+        opened += result.opened();
+        missing += result.missing();
+        failed += result.publishFailed();
+        log("warm-up round %d: %d streams, %d events, %d missing",
+            round + 1, result.opened(), options.warmupEvents(), result.missing());
       }
-      RatePublisher publisher = new RatePublisher(options.publishUrl());
-      publisher.publish(firstSeq, options.warmupEvents(), options.warmupRate(), deadlineNanos);
-      long drainDeadline = Math.min(deadlineNanos, System.nanoTime() + (long) (options.drainSeconds() * 1e9));
-      waitFor(warmup::allComplete, drainDeadline);
-      DeliveryStats stats = warmup.stopAndCollect();
-      // Tomcat, for one, notices a closed stream only when a write to it fails, which is the second
-      // write after the close: the first one only draws the client's reset. These events make such
-      // servers release the warm-up streams before the next round or the memory baseline. No open
-      // stream expects them.
-      publisher.publish(firstSeq + options.warmupEvents(), RELEASE_EVENTS, 10, deadlineNanos);
-      opened += stats.streamsOpened;
-      missing += stats.missing;
-      failed += publisher.failed();
-      log("warm-up round %d: %d streams, %d events, %d missing",
-          round + 1, stats.streamsOpened, options.warmupEvents(), stats.missing);
     }
     json.put("streams_opened", opened);
     json.put("missing", missing);
     json.put("publish_failed", failed);
     return json;
   }
+
+  /**
+   * Opens {@code streams} warm-up streams, publishes {@code events} events to them at {@code rate}
+   * and waits for them, then closes the streams and publishes the release events.
+   */
+  private WarmUpResult warmUpRound(long firstSeq, int streams, int events, double rate)
+      throws InterruptedException {
+    StreamGroup warmup = new StreamGroup(options, 0, streams, StreamGroup.WARMUP_SOURCE_BASE, firstSeq, events);
+    warmup.start();
+    if (!warmup.awaitOpened(openDeadline())) {
+      log("warm-up: only %d of %d streams opened in time", warmup.opened(), streams);
+    }
+    RatePublisher publisher = new RatePublisher(options.publishUrl());
+    publisher.publish(firstSeq, events, rate, deadlineNanos);
+    long drainDeadline = Math.min(deadlineNanos, System.nanoTime() + (long) (options.drainSeconds() * 1e9));
+    waitFor(warmup::allComplete, drainDeadline);
+    DeliveryStats stats = warmup.stopAndCollect();
+    // Tomcat, for one, notices a closed stream only when a write to it fails, which is the second
+    // write after the close: the first one only draws the client's reset. These events make such
+    // servers release the warm-up streams before the next round or the memory baseline. No open
+    // stream expects them.
+    publisher.publish(firstSeq + events, RELEASE_EVENTS, 10, deadlineNanos);
+    return new WarmUpResult(stats.streamsOpened, stats.missing, publisher.failed());
+  }
+
+  /** Counts of one warm-up round: streams opened, events missing and publish requests failed. */
+  private record WarmUpResult(long opened, long missing, long publishFailed) {}
 
   private List<ReaderProcess> startReaderProcesses() throws IOException {
     List<ReaderProcess> children = new ArrayList<>();
@@ -208,7 +241,7 @@ public final class LoadGenerator {
 
   private void runReader() throws Exception {
     StreamGroup group = new StreamGroup(
-        options, options.firstStream(), options.streams(), StreamGroup.RUN_SOURCE_BASE, 0, options.events());
+        options, options.firstStream(), options.streams(), StreamGroup.RUN_SOURCE_BASE, FIRST_SEQ, options.events());
     group.start();
     group.awaitOpened(openDeadline());
     System.out.println(ReaderProcess.READY + " " + group.opened() + " " + group.failed());

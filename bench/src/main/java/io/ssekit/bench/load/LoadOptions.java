@@ -24,6 +24,7 @@ record LoadOptions(
     int streams,
     int events,
     double rate,
+    int warmupPublishes,
     int warmupStreams,
     int warmupEvents,
     double warmupRate,
@@ -49,6 +50,9 @@ record LoadOptions(
 
   static final int MAX_EVENTS = 1_000_000;
 
+  /** Maximum events per second, of the run and of the warm-up. */
+  static final double MAX_RATE = 100_000;
+
   /** One line per option, for {@code --help} and for errors. */
   static final String USAGE = """
       Options (all --name=value):
@@ -61,6 +65,8 @@ record LoadOptions(
         --streams=N                streams to hold, 1 to 200000 (default 1000)
         --events=N                 events to publish, 0 to 1000000 (default 200)
         --rate=N                   events per second, 0.1 to 100000 (default 50)
+        --warmup-publishes=N       events published first to 10 streams, each as soon as the previous
+                                   one was answered, to compile a server's publish path, 0 to 200000 (default 0)
         --warmup-streams=N         streams that receive the warm-up events before the run (default 100)
         --warmup-events=N          events published first, to warm the server up (default 200)
         --warmup-rate=N            events per second of the warm-up (default 100)
@@ -116,10 +122,11 @@ record LoadOptions(
         path(reader.text("publish-path", server.publishPath()), "publish-path"),
         reader.integer("streams", 1000, 1, MAX_STREAMS),
         reader.integer("events", 200, 0, MAX_EVENTS),
-        reader.decimal("rate", 50, 0.1, 100_000),
+        reader.decimal("rate", 50, 0.1, MAX_RATE),
+        reader.integer("warmup-publishes", 0, 0, 200_000),
         reader.integer("warmup-streams", 100, 0, 5_000),
         reader.integer("warmup-events", 200, 0, 10_000),
-        reader.decimal("warmup-rate", 100, 0.1, 100_000),
+        reader.decimal("warmup-rate", 100, 0.1, MAX_RATE),
         reader.integer("warmup-rounds", 2, 1, 10),
         parsePids(reader.text("server-pid", "")),
         reader.integer("threads", 1, 1, 16),

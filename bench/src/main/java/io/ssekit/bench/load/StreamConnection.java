@@ -25,6 +25,8 @@ final class StreamConnection implements SseWireParser.Listener {
   private final int expectedEvents;
   private final DeliveryStats stats;
   private final BitSet received;
+  // Wall-clock time this stream was created. An event sent earlier belongs to another phase.
+  private final long createdMicros = BenchPayload.nowMicros();
 
   // Set by the reader thread before each feed: when the bytes being fed arrived.
   long arrivalMicros;
@@ -61,8 +63,9 @@ final class StreamConnection implements SseWireParser.Listener {
   @Override
   public void onEvent(SseWireParser parser) {
     long seq = BenchPayload.readSeq(parser.data(), parser.dataLength());
+    long sent = BenchPayload.readSentMicros(parser.data(), parser.dataLength());
     long offset = seq - firstSeq;
-    if (seq < 0 || offset >= expectedEvents || offset < 0) {
+    if (seq < 0 || offset >= expectedEvents || offset < 0 || (sent >= 0 && sent < createdMicros)) {
       stats.foreignEvents++;
       return;
     }
@@ -80,7 +83,6 @@ final class StreamConnection implements SseWireParser.Listener {
     }
     highestSeq = Math.max(highestSeq, seq);
     stats.deliveries++;
-    long sent = BenchPayload.readSentMicros(parser.data(), parser.dataLength());
     if (sent > 0) {
       stats.recordLatency(arrivalMicros - sent);
     }

@@ -3,8 +3,12 @@ package io.ssekit.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ssekit.app.EventServer;
 import io.ssekit.app.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the generator's streams and publisher against a real ssekit server on a free port. */
 class LoadGeneratorEndToEndTest {
@@ -53,6 +58,34 @@ class LoadGeneratorEndToEndTest {
     assertThat(stats.outOfOrder).isZero();
     assertThat(stats.latencyMicros.getTotalCount()).isEqualTo(600);
     assertThat(stats.errorSamples).isEmpty();
+  }
+
+  @Test
+  void wholeRunReportsEveryWarmup(@TempDir Path folder) throws Exception {
+    Path out = folder.resolve("result.json");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process generator = new ProcessBuilder(
+        java.toString(), "-cp", System.getProperty("java.class.path"), LoadGenerator.class.getName(),
+        "--server=ssekit", "--url=http://127.0.0.1:" + server.port(), "--streams=5", "--events=5",
+        "--rate=100", "--warmup-publishes=300", "--warmup-streams=4", "--warmup-events=6",
+        "--settle-seconds=0", "--drain-seconds=5", "--max-seconds=60", "--out=" + out)
+        .redirectErrorStream(true)
+        .redirectOutput(folder.resolve("generator.log").toFile())
+        .start();
+
+    assertThat(generator.waitFor(60, TimeUnit.SECONDS)).as("generator finished").isTrue();
+    String log = Files.readString(folder.resolve("generator.log"));
+    assertThat(generator.exitValue()).as("exit status; output:%n%s", log).isZero();
+    JsonNode result = new ObjectMapper().readTree(out.toFile());
+    JsonNode warmup = result.path("warmup");
+    assertThat(warmup.path("publishes").asInt()).isEqualTo(300);
+    // Ten streams of the publish warm-up, then two rounds of four.
+    assertThat(warmup.path("streams_opened").asInt()).isEqualTo(18);
+    assertThat(warmup.path("missing").asInt()).isZero();
+    assertThat(warmup.path("publish_failed").asInt()).isZero();
+    assertThat(log).contains("publish warm-up: 10 streams, 300 events, 0 missing");
+    assertThat(result.path("delivery").path("deliveries").asInt()).isEqualTo(25);
+    assertThat(result.path("delivery").path("missing").asInt()).isZero();
   }
 
   @Test

@@ -50,6 +50,15 @@ class LoadOptionsTest {
   }
 
   @Test
+  void publishWarmupIsOffByDefault() {
+    assertThat(LoadOptions.parse(new String[] {"--server=ssekit"}).warmupPublishes()).isZero();
+    assertThat(LoadOptions.parse(new String[] {"--server=ssekit", "--warmup-publishes=20000"}).warmupPublishes())
+        .isEqualTo(20_000);
+    assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--server=ssekit", "--warmup-publishes=-1"}))
+        .hasMessage("--warmup-publishes is \"-1\" (expected: an integer from 0 to 200000)");
+  }
+
+  @Test
   void unknownServerAndOptionAreRejected() {
     assertThatThrownBy(() -> LoadOptions.parse(new String[] {"--server=apache"}))
         .hasMessageContaining("ssekit, nchan, better-sse, spring-sse");
