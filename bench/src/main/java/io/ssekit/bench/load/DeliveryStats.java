@@ -1,10 +1,12 @@
 package io.ssekit.bench.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.zip.DataFormatException;
@@ -45,9 +47,44 @@ final class DeliveryStats {
   long maxMissingInOneStream;
   final List<String> errorSamples = new ArrayList<>();
 
-  /** Records one delivery's latency, clamped to the tracked range. */
-  void recordLatency(long micros) {
-    latencyMicros.recordValue(Math.max(0, Math.min(micros, MAX_TRACKED_MICROS)));
+  // Per event, by its position in the run: the lowest and the highest latency of any stream,
+  // -1 where no stream received the event. They tell a late start from a slow fan-out.
+  private long[] firstLatencies = new long[0];
+  private long[] lastLatencies = new long[0];
+
+  /** Records the latency of one delivery of event number {@code event}, clamped to the tracked range. */
+  void recordLatency(int event, long micros) {
+    long clamped = Math.max(0, Math.min(micros, MAX_TRACKED_MICROS));
+    latencyMicros.recordValue(clamped);
+    recordEventLatencies(event, clamped, clamped);
+  }
+
+  /** Returns the lowest latency any stream had for event number {@code event}, or -1. */
+  long firstLatencyMicros(int event) {
+    return event < firstLatencies.length ? firstLatencies[event] : -1;
+  }
+
+  /** Returns the highest latency any stream had for event number {@code event}, or -1. */
+  long lastLatencyMicros(int event) {
+    return event < lastLatencies.length ? lastLatencies[event] : -1;
+  }
+
+  private void recordEventLatencies(int event, long first, long last) {
+    if (first < 0) {
+      return;
+    }
+    if (event >= firstLatencies.length) {
+      int length = Math.max(event + 1, firstLatencies.length * 2);
+      int oldLength = firstLatencies.length;
+      firstLatencies = Arrays.copyOf(firstLatencies, length);
+      lastLatencies = Arrays.copyOf(lastLatencies, length);
+      Arrays.fill(firstLatencies, oldLength, length, -1);
+      Arrays.fill(lastLatencies, oldLength, length, -1);
+    }
+    if (firstLatencies[event] < 0 || first < firstLatencies[event]) {
+      firstLatencies[event] = first;
+    }
+    lastLatencies[event] = Math.max(lastLatencies[event], last);
   }
 
   /** Keeps the first few error messages, so a failed run reports its cause without flooding the output. */
@@ -74,6 +111,9 @@ final class DeliveryStats {
     streamsWithDuplicates += other.streamsWithDuplicates;
     streamsWithOutOfOrder += other.streamsWithOutOfOrder;
     maxMissingInOneStream = Math.max(maxMissingInOneStream, other.maxMissingInOneStream);
+    for (int event = 0; event < other.firstLatencies.length; event++) {
+      recordEventLatencies(event, other.firstLatencies[event], other.lastLatencies[event]);
+    }
     for (String sample : other.errorSamples) {
       addErrorSample(sample);
     }
@@ -108,7 +148,11 @@ final class DeliveryStats {
     latency.put("p99", latencyAtPercentile(99));
     latency.put("p999", latencyAtPercentile(99.9));
     latency.put("max", latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue());
+    latency.put("event_first_p50", median(firstLatencies));
+    latency.put("event_last_p50", median(lastLatencies));
     latency.put("histogram", encodeHistogram());
+    latency.set("event_first", longArray(firstLatencies));
+    latency.set("event_last", longArray(lastLatencies));
     json.putArray("error_samples").addAll(errorSamples.stream().map(JsonNodeFactory.instance::textNode).toList());
     return json;
   }
@@ -134,17 +178,37 @@ final class DeliveryStats {
     stats.streamsWithDuplicates = required(json, "streams_with_duplicates").asLong();
     stats.streamsWithOutOfOrder = required(json, "streams_with_out_of_order").asLong();
     stats.maxMissingInOneStream = required(json, "max_missing_in_one_stream").asLong();
-    stats.latencyMicros.add(decodeHistogram(required(required(json, "latency_us"), "histogram").asText()));
+    JsonNode latency = required(json, "latency_us");
+    stats.latencyMicros.add(decodeHistogram(required(latency, "histogram").asText()));
+    JsonNode firsts = latency.path("event_first");
+    JsonNode lasts = latency.path("event_last");
+    for (int event = 0; event < firsts.size() && event < lasts.size(); event++) {
+      stats.recordEventLatencies(event, firsts.get(event).asLong(), lasts.get(event).asLong());
+    }
     for (JsonNode sample : json.path("error_samples")) {
       stats.addErrorSample(sample.asText());
     }
     return stats;
   }
 
+  /** Returns the median (the lower middle one for an even count) of the values that are not -1, or -1 if none. */
+  private static long median(long[] values) {
+    long[] known = Arrays.stream(values).filter(value -> value >= 0).sorted().toArray();
+    return known.length == 0 ? -1 : known[(known.length - 1) / 2];
+  }
+
+  private static ArrayNode longArray(long[] values) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode(values.length);
+    for (long value : values) {
+      array.add(value);
+    }
+    return array;
+  }
+
   private String encodeHistogram() {
     ByteBuffer buffer = ByteBuffer.allocate(latencyMicros.getNeededByteBufferCapacity());
     int length = latencyMicros.encodeIntoCompressedByteBuffer(buffer);
-    return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
+    return Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
   }
 
   private static Histogram decodeHistogram(String base64) {

@@ -19,9 +19,9 @@ public final class LoadReport {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static final String HEADER =
-      "| server | run | streams | events (rate/s) | p50 ms | p90 ms | p99 ms | max ms"
+      "| server | run | streams | events (rate/s) | p50 ms | p90 ms | p99 ms | max ms | event first / last p50 ms"
           + " | missing / dup / out of order | RSS per stream | CPU µs per delivery (kernel) | load avg |\n"
-          + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+          + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
 
   private LoadReport() {}
 
@@ -54,6 +54,9 @@ public final class LoadReport {
         millis(latency.path("p90")),
         millis(latency.path("p99")),
         millis(latency.path("max")),
+        latency.has("event_first_p50")
+            ? millis(latency.path("event_first_p50")) + " / " + millis(latency.path("event_last_p50"))
+            : "-",
         delivery.path("missing").asLong() + " / " + delivery.path("duplicates").asLong() + " / "
             + delivery.path("out_of_order").asLong(),
         server.has("rss_per_stream_bytes")
@@ -68,7 +71,7 @@ public final class LoadReport {
   }
 
   private static String millis(JsonNode micros) {
-    if (micros.isMissingNode()) {
+    if (micros.isMissingNode() || micros.asLong() < 0) {
       return "-";
     }
     return String.format(Locale.ROOT, "%.1f", micros.asLong() / 1000.0);

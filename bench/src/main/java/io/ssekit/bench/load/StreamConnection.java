@@ -84,7 +84,7 @@ final class StreamConnection implements SseWireParser.Listener {
     highestSeq = Math.max(highestSeq, seq);
     stats.deliveries++;
     if (sent > 0) {
-      stats.recordLatency(arrivalMicros - sent);
+      stats.recordLatency(position, arrivalMicros - sent);
     }
     if (isComplete()) {
       stats.streamsComplete++;

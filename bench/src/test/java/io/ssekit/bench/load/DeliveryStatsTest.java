@@ -16,7 +16,7 @@ class DeliveryStatsTest {
   void percentilesOfOneToThousandMicroseconds() {
     DeliveryStats stats = new DeliveryStats();
     for (int micros = 1; micros <= 1000; micros++) {
-      stats.recordLatency(micros);
+      stats.recordLatency(0, micros);
     }
 
     // HdrHistogram with 3 significant digits is exact below 2048.
@@ -34,13 +34,13 @@ class DeliveryStatsTest {
   @Test
   void jsonRoundTripThenAddKeepsCountsAndLatencies() throws IOException {
     DeliveryStats first = new DeliveryStats();
-    first.recordLatency(100);
+    first.recordLatency(0, 100);
     first.deliveries = 1;
     first.missing = 2;
     first.streamsRequested = 3;
     first.addErrorSample("stream 1 failed");
     DeliveryStats second = new DeliveryStats();
-    second.recordLatency(300);
+    second.recordLatency(0, 300);
     second.deliveries = 1;
     second.duplicates = 4;
     second.maxMissingInOneStream = 5;
@@ -58,6 +58,32 @@ class DeliveryStatsTest {
   }
 
   @Test
+  void eventLatenciesKeepFirstAndLast() throws IOException {
+    DeliveryStats first = new DeliveryStats();
+    first.recordLatency(0, 500);
+    first.recordLatency(0, 200);
+    first.recordLatency(2, 700);
+    DeliveryStats second = new DeliveryStats();
+    second.recordLatency(0, 900);
+    second.recordLatency(1, 400);
+    second.recordLatency(2, 100);
+
+    String json = new ObjectMapper().writeValueAsString(second.toJson());
+    first.add(DeliveryStats.fromJson(new ObjectMapper().readTree(json)));
+
+    assertThat(first.firstLatencyMicros(0)).isEqualTo(200);
+    assertThat(first.lastLatencyMicros(0)).isEqualTo(900);
+    assertThat(first.firstLatencyMicros(1)).isEqualTo(400);
+    assertThat(first.lastLatencyMicros(1)).isEqualTo(400);
+    assertThat(first.firstLatencyMicros(2)).isEqualTo(100);
+    assertThat(first.lastLatencyMicros(2)).isEqualTo(700);
+    // Medians over the three events: first latencies 100, 200, 400 and last ones 400, 700, 900.
+    ObjectNode latency = (ObjectNode) first.toJson().get("latency_us");
+    assertThat(latency.get("event_first_p50").asLong()).isEqualTo(200);
+    assertThat(latency.get("event_last_p50").asLong()).isEqualTo(700);
+  }
+
+  @Test
   void resultWithoutHistogramIsRejected() {
     ObjectNode json = new DeliveryStats().toJson();
     ((ObjectNode) json.get("latency_us")).remove("histogram");
@@ -72,9 +98,10 @@ class DeliveryStatsTest {
     DeliveryStats stats = new DeliveryStats();
     try (SocketChannel unconnected = SocketChannel.open()) {
       StreamConnection stream = new StreamConnection(0, unconnected, null, 10, 5, stats);
-      stream.arrivalMicros = 2_000;
+      long sent = BenchPayload.nowMicros();
+      stream.arrivalMicros = sent + 1_000;
       for (long seq : new long[] {10, 12, 11, 12, 99, 13}) {
-        feed(stream, "data: " + BenchPayload.json(seq, 1_000) + "\n\n");
+        feed(stream, "data: " + BenchPayload.json(seq, sent) + "\n\n");
       }
       stream.finish();
     }
