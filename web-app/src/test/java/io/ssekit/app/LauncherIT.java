@@ -82,6 +82,43 @@ class LauncherIT {
   }
 
   @Test
+  void optionsEndingInGcAreNoChoice() throws Exception {
+    Path log = logs.resolve("launcher-other-options.log");
+    startServer(Map.of("SSEKIT_JAVA_OPTS", "-XX:+UseCompressedOops -XX:+DisableExplicitGC"), log);
+
+    assertThat(output(log)).contains(expectedDefaultCollectors());
+  }
+
+  @Test
+  void tabSeparatedCollectorChoiceWins() throws Exception {
+    Path log = logs.resolve("launcher-tab.log");
+    startServer(Map.of("SSEKIT_JAVA_OPTS", "-Xmx128m\t-XX:+UseG1GC"), log);
+
+    assertThat(output(log)).contains(G1_COLLECTORS);
+  }
+
+  @Test
+  void collectorInToolOptionsWins() throws Exception {
+    Path log = logs.resolve("launcher-tool-options.log");
+    startServer(Map.of("JAVA_TOOL_OPTIONS", "-XX:+UseG1GC"), log);
+
+    assertThat(output(log)).contains(G1_COLLECTORS);
+    assertThat(output(log)).doesNotContain("Multiple garbage collectors");
+  }
+
+  @Test
+  void missingJavaIsReported() throws Exception {
+    Path log = logs.resolve("launcher-missing-java.log");
+    Process launcher = launch(Map.of("JAVA_HOME", "/nonexistent/jdk"), log, "--port=1");
+
+    assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(launcher.exitValue()).isEqualTo(1);
+    assertThat(output(log))
+        .contains("no java command at /nonexistent/jdk/bin/java (from JAVA_HOME=/nonexistent/jdk)")
+        .contains("set JAVA_HOME to a JDK 17 or newer");
+  }
+
+  @Test
   void missingJarIsReported() throws Exception {
     Path log = logs.resolve("launcher-missing-jar.log");
     Process launcher = launch(Map.of("SSEKIT_JAR", "/nonexistent/ssekit-server.jar"), log, "--help");
@@ -126,6 +163,8 @@ class LauncherIT {
     builder.environment().remove("SSEKIT_JAVA_OPTS");
     builder.environment().remove("SSEKIT_JAR");
     builder.environment().remove("JAVA");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().remove("JDK_JAVA_OPTIONS");
     // The same JDK as this test, whatever java is first on the PATH.
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     builder.environment().putAll(environment);
