@@ -9,8 +9,8 @@
 # from the environment:
 #   SERVERS            servers to run, in order (default "ssekit nchan better-sse spring-sse");
 #                      ssekit is the server started by web-app/bin/ssekit-server as README.md
-#                      runs it, ssekit-serialgc and ssekit-g1 the same with -XX:+UseSerialGC or
-#                      -XX:+UseG1GC added, and ssekit-2nodes two ssekit nodes sharing a
+#                      runs it. ssekit-serialgc and ssekit-g1 add -XX:+UseSerialGC or
+#                      -XX:+UseG1GC to it. ssekit-2nodes is two ssekit nodes sharing a
 #                      redis-server that the script starts on port 6390 (run twonode38k only)
 #   REPEAT             runs of each RUN and server (default 1)
 #   RESULTS            folder for the JSON results, the table and the versions

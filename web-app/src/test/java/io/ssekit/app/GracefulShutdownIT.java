@@ -12,7 +12,6 @@ import io.ssekit.core.testing.SseSocketClient;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -92,7 +91,7 @@ class GracefulShutdownIT {
 
   @Test
   void sigtermClosesStreamsCleanlyWithinGrace() throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.free();
     ServerProcess server = start(port);
     List<SseSocketClient> readers = new ArrayList<>();
     for (int i = 0; i < READERS; i++) {
@@ -246,12 +245,6 @@ class GracefulShutdownIT {
     out.write(("GET " + STREAM + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();
     return socket;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   /** A worker that publishes one small event every 25 ms until stopped, as workers do over HTTP. */

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,9 +107,8 @@ class LauncherIT {
   @Test
   void missingJavaIsReported() throws Exception {
     Path log = logs.resolve("launcher-missing-java.log");
-    Process launcher = launch(Map.of("JAVA_HOME", "/nonexistent/jdk"), log, "--port=1");
+    Process launcher = launchUntilExit(Map.of("JAVA_HOME", "/nonexistent/jdk"), log, "--port=1");
 
-    assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(launcher.exitValue()).isEqualTo(1);
     assertThat(output(log))
         .contains("no java command at /nonexistent/jdk/bin/java (from JAVA_HOME=/nonexistent/jdk)")
@@ -121,9 +118,8 @@ class LauncherIT {
   @Test
   void missingJarIsReported() throws Exception {
     Path log = logs.resolve("launcher-missing-jar.log");
-    Process launcher = launch(Map.of("SSEKIT_JAR", "/nonexistent/ssekit-server.jar"), log, "--help");
+    Process launcher = launchUntilExit(Map.of("SSEKIT_JAR", "/nonexistent/ssekit-server.jar"), log, "--help");
 
-    assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(launcher.exitValue()).isEqualTo(1);
     assertThat(output(log))
         .contains("SSEKIT_JAR=/nonexistent/ssekit-server.jar is not a file")
@@ -133,9 +129,8 @@ class LauncherIT {
   @Test
   void helpReachesTheServer() throws Exception {
     Path log = logs.resolve("launcher-help.log");
-    Process launcher = launch(Map.of(), log, "--help");
+    Process launcher = launchUntilExit(Map.of(), log, "--help");
 
-    assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(launcher.exitValue()).isZero();
     assertThat(output(log))
         .contains("Usage: web-app/bin/ssekit-server [--name=value ...]")
@@ -144,13 +139,21 @@ class LauncherIT {
 
   /** Starts the server through the launcher on a free loopback port and waits until it listens. */
   private Process startServer(Map<String, String> environment, Path log) throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.free();
     Process server = launch(environment, log, "--host=127.0.0.1", "--port=" + port);
     String listening = "Listening on http://127.0.0.1:" + port;
     await().atMost(Duration.ofSeconds(30))
         .until(() -> output(log).contains(listening) || !server.isAlive());
     assertThat(output(log)).as("the server's output").contains(listening);
     return server;
+  }
+
+  /** Runs the launcher and waits until it exits, which it must do within 20 seconds. */
+  private Process launchUntilExit(Map<String, String> environment, Path log, String... arguments)
+      throws Exception {
+    Process launcher = launch(environment, log, arguments);
+    assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).as("exited; output:%n%s", output(log)).isTrue();
+    return launcher;
   }
 
   private Process launch(Map<String, String> environment, Path log, String... arguments)
@@ -177,7 +180,8 @@ class LauncherIT {
 
   /** Returns the collectors that the launcher's defaults give on this machine. */
   private static String expectedDefaultCollectors() throws Exception {
-    Process nproc = new ProcessBuilder("nproc").start();
+    // Counted as the launcher counts them, without OMP_NUM_THREADS.
+    Process nproc = new ProcessBuilder("env", "-u", "OMP_NUM_THREADS", "-u", "OMP_THREAD_LIMIT", "nproc").start();
     String cpus = new String(nproc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
     assertThat(nproc.waitFor(10, TimeUnit.SECONDS)).isTrue();
     return Integer.parseInt(cpus) <= 2 ? SERIAL_COLLECTORS : G1_COLLECTORS;
@@ -191,11 +195,5 @@ class LauncherIT {
 
   private static String output(Path log) throws IOException {
     return Files.readString(log, StandardCharsets.UTF_8);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
