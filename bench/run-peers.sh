@@ -52,7 +52,7 @@ REDIS_PORT=6390
 # the ones new and closing streams take, and touched its young generation before the memory
 # baseline is read.
 STREAM_WARMUP="--warmup-streams=500 --warmup-events=400 --warmup-rate=200"
-# Runs that measure latency or CPU first publish 60,000 events to 10 streams as fast as the
+# Runs that measure latency or CPU then publish 60,000 events to 10 streams as fast as the
 # server responds, so that a JVM server has compiled its publish path (a run's few hundred
 # requests would leave it half compiled). The hold runs and twonode38k measure memory and leave
 # it out, because the heap it grows would take in the new streams and hide what they cost.

@@ -22,10 +22,6 @@ import java.util.function.BooleanSupplier;
  * <p>A run has these phases:
  *
  * <ol>
- *   <li>Publish warm-up: {@code --warmup-publishes} events go to a few streams, each request
- *       sent when the response to the previous one arrived. A run publishes too few events for a
- *       JVM server to finish compiling its publish path, which would then run interpreted or
- *       half compiled while it is measured.
  *   <li>Warm-up: {@code --warmup-streams} streams receive {@code --warmup-events} events and
  *       close, so class loading and JIT compilation of a JVM server are not counted as stream
  *       memory or delivery CPU. Three more events follow, which no stream expects, so that a
@@ -33,6 +29,12 @@ import java.util.function.BooleanSupplier;
  *       repeats {@code --warmup-rounds} times with new streams: a compiler that optimized the
  *       first round's code without the paths that only new or closing streams take compiles
  *       them again in the second round, not in the measured phase.
+ *   <li>Publish warm-up: {@code --warmup-publishes} events go to a few streams, each request
+ *       sent when the response to the previous one arrived. A run publishes too few events for a
+ *       JVM server to finish compiling its publish path, which would then run interpreted or
+ *       half compiled while it is measured. It comes after the rounds above because their stream
+ *       requests pass through the same request parsing code: run first, it had that code
+ *       compiled for publishes alone, and the rounds sent it back to the interpreter.
  *   <li>Open: after {@code --settle-seconds}, the server's RSS is read, then every stream
  *       opens, the run waits {@code --settle-seconds} again and reads the RSS once more. The
  *       difference divided by the open streams is the memory per stream.
@@ -172,16 +174,6 @@ public final class LoadGenerator {
     long opened = 0;
     long missing = 0;
     long failed = 0;
-    if (options.warmupPublishes() > 0) {
-      long start = System.nanoTime();
-      WarmUpResult result = warmUpRound(
-          FIRST_SEQ, PUBLISH_WARMUP_STREAMS, options.warmupPublishes(), LoadOptions.MAX_RATE);
-      opened += result.opened();
-      missing += result.missing();
-      failed += result.publishFailed();
-      log("publish warm-up: %d streams, %d events, %d missing, %d ms", result.opened(),
-          options.warmupPublishes(), result.missing(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-    }
     if (options.warmupStreams() > 0) {
       for (int round = 0; round < options.warmupRounds(); round++) {
         WarmUpResult result =
@@ -192,6 +184,16 @@ public final class LoadGenerator {
         log("warm-up round %d: %d streams, %d events, %d missing",
             round + 1, result.opened(), options.warmupEvents(), result.missing());
       }
+    }
+    if (options.warmupPublishes() > 0) {
+      long start = System.nanoTime();
+      WarmUpResult result = warmUpRound(
+          FIRST_SEQ, PUBLISH_WARMUP_STREAMS, options.warmupPublishes(), LoadOptions.MAX_RATE);
+      opened += result.opened();
+      missing += result.missing();
+      failed += result.publishFailed();
+      log("publish warm-up: %d streams, %d events, %d missing, %d ms", result.opened(),
+          options.warmupPublishes(), result.missing(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
     json.put("streams_opened", opened);
     json.put("missing", missing);

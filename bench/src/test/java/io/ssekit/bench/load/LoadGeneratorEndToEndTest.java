@@ -79,11 +79,15 @@ class LoadGeneratorEndToEndTest {
     JsonNode result = new ObjectMapper().readTree(out.toFile());
     JsonNode warmup = result.path("warmup");
     assertThat(warmup.path("publishes").asInt()).isEqualTo(300);
-    // Ten streams of the publish warm-up, then two rounds of four.
+    // Two rounds of four streams, then ten streams of the publish warm-up.
     assertThat(warmup.path("streams_opened").asInt()).isEqualTo(18);
     assertThat(warmup.path("missing").asInt()).isZero();
     assertThat(warmup.path("publish_failed").asInt()).isZero();
     assertThat(log).contains("publish warm-up: 10 streams, 300 events, 0 missing");
+    // The publish warm-up comes last, right before the measured phase.
+    assertThat(log.indexOf("publish warm-up:"))
+        .as("position of the publish warm-up in the log%n%s", log)
+        .isGreaterThan(log.indexOf("warm-up round 2:"));
     assertThat(result.path("delivery").path("deliveries").asInt()).isEqualTo(25);
     assertThat(result.path("delivery").path("missing").asInt()).isZero();
   }
