@@ -40,7 +40,10 @@ final class DeliveryStats {
   long missing;
   long duplicates;
   long outOfOrder;
+  // Load-test events that this stream did not expect: from an earlier phase, or out of range.
   long foreignEvents;
+  // Events without a sequence number, such as heartbeats.
+  long otherEvents;
   long streamsWithMissing;
   long streamsWithDuplicates;
   long streamsWithOutOfOrder;
@@ -107,6 +110,7 @@ final class DeliveryStats {
     duplicates += other.duplicates;
     outOfOrder += other.outOfOrder;
     foreignEvents += other.foreignEvents;
+    otherEvents += other.otherEvents;
     streamsWithMissing += other.streamsWithMissing;
     streamsWithDuplicates += other.streamsWithDuplicates;
     streamsWithOutOfOrder += other.streamsWithOutOfOrder;
@@ -137,6 +141,7 @@ final class DeliveryStats {
     json.put("duplicates", duplicates);
     json.put("out_of_order", outOfOrder);
     json.put("foreign_events", foreignEvents);
+    json.put("other_events", otherEvents);
     json.put("streams_with_missing", streamsWithMissing);
     json.put("streams_with_duplicates", streamsWithDuplicates);
     json.put("streams_with_out_of_order", streamsWithOutOfOrder);
@@ -174,6 +179,7 @@ final class DeliveryStats {
     stats.duplicates = required(json, "duplicates").asLong();
     stats.outOfOrder = required(json, "out_of_order").asLong();
     stats.foreignEvents = required(json, "foreign_events").asLong();
+    stats.otherEvents = required(json, "other_events").asLong();
     stats.streamsWithMissing = required(json, "streams_with_missing").asLong();
     stats.streamsWithDuplicates = required(json, "streams_with_duplicates").asLong();
     stats.streamsWithOutOfOrder = required(json, "streams_with_out_of_order").asLong();

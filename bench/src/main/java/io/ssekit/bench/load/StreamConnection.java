@@ -64,8 +64,12 @@ final class StreamConnection implements SseWireParser.Listener {
   public void onEvent(SseWireParser parser) {
     long seq = BenchPayload.readSeq(parser.data(), parser.dataLength());
     long sent = BenchPayload.readSentMicros(parser.data(), parser.dataLength());
+    if (seq < 0) {
+      stats.otherEvents++;
+      return;
+    }
     long offset = seq - firstSeq;
-    if (seq < 0 || offset >= expectedEvents || offset < 0 || (sent >= 0 && sent < createdMicros)) {
+    if (offset >= expectedEvents || offset < 0 || (sent >= 0 && sent < createdMicros)) {
       stats.foreignEvents++;
       return;
     }

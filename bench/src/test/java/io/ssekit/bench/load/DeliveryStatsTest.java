@@ -44,6 +44,7 @@ class DeliveryStatsTest {
     second.deliveries = 1;
     second.duplicates = 4;
     second.maxMissingInOneStream = 5;
+    second.otherEvents = 6;
 
     String json = new ObjectMapper().writeValueAsString(second.toJson());
     first.add(DeliveryStats.fromJson(new ObjectMapper().readTree(json)));
@@ -52,6 +53,7 @@ class DeliveryStatsTest {
     assertThat(first.missing).isEqualTo(2);
     assertThat(first.duplicates).isEqualTo(4);
     assertThat(first.maxMissingInOneStream).isEqualTo(5);
+    assertThat(first.otherEvents).isEqualTo(6);
     assertThat(first.latencyMicros.getTotalCount()).isEqualTo(2);
     assertThat(first.latencyAtPercentile(100)).isEqualTo(300);
     assertThat(first.errorSamples).containsExactly("stream 1 failed");

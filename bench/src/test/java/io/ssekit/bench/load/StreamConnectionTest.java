@@ -41,6 +41,17 @@ class StreamConnectionTest {
     assertThat(stats.deliveries).isZero();
   }
 
+  @Test
+  void heartbeatCountsAsOtherEvent() {
+    byte[] wire = "event: heartbeat\ndata: {\"type\":\"heartbeat\"}\n\n".getBytes(StandardCharsets.UTF_8);
+
+    parser.feed(wire, 0, wire.length);
+
+    assertThat(stats.otherEvents).isEqualTo(1);
+    assertThat(stats.foreignEvents).isZero();
+    assertThat(stats.deliveries).isZero();
+  }
+
   private void feed(String json) {
     byte[] wire = ("event: bench.tick\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
     parser.feed(wire, 0, wire.length);
