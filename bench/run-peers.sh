@@ -44,6 +44,8 @@ SERVER_PIDS=""
 SERVER_PORT=""
 # Processes started with the server that stop after it: the second node and its Redis.
 EXTRA_PIDS=""
+# Folders made for the server (nginx's prefix, Redis's data), removed once it stopped.
+TEMP_DIRS=""
 STREAM_URLS=""
 REDIS_PORT=6390
 
@@ -87,14 +89,27 @@ build() {
   fi
   log "building the ssekit server and the load generator"
   mvn -B -q -pl web-app,bench -am -DskipTests package
-  log "building the Spring peer"
-  mvn -B -q -f "$PEERS/spring-sse/pom.xml" -DskipTests package
-  log "installing the better-sse peer's packages"
-  (cd "$PEERS/better-sse" && npm install --no-audit --no-fund --loglevel=error)
-  if ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+  # Only the peers that SERVERS names: npm install, for one, needs the npm registry.
+  if selected spring-sse; then
+    log "building the Spring peer"
+    mvn -B -q -f "$PEERS/spring-sse/pom.xml" -DskipTests package
+  fi
+  if selected better-sse; then
+    log "installing the better-sse peer's packages"
+    (cd "$PEERS/better-sse" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+  if selected nchan && { ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; }; then
     log "nginx with Nchan is missing: apt-get install -y nginx libnginx-mod-nchan"
     exit 1
   fi
+}
+
+# Succeeds if SERVERS names server $1.
+selected() {
+  case " $SERVERS " in
+    *" $1 "*) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 record_versions() {
@@ -108,7 +123,12 @@ record_versions() {
     echo "nginx: $(nginx -v 2>&1)"
     echo "nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null)"
     echo "node: $(node --version)"
-    echo "better-sse: $(node -p "require('$PEERS/better-sse/node_modules/better-sse/package.json').version")"
+    local better_sse="$PEERS/better-sse/node_modules/better-sse/package.json"
+    if [ -f "$better_sse" ]; then
+      echo "better-sse: $(node -p "require('$better_sse').version")"
+    else
+      echo "better-sse: not installed"
+    fi
     echo "spring-boot: $(sed -n 's:.*<version>\(.*\)</version>.*:\1:p' "$PEERS/spring-sse/pom.xml" | head -1)"
     echo "ssekit server JVM options: ${SSEKIT_JAVA_OPTS:-none} (web-app/bin/ssekit-server adds" \
       "-XX:+UseSerialGC on 2 CPUs or fewer unless they choose a collector)"
@@ -180,15 +200,19 @@ start_server() {
       SERVER_PORT=$((BASE_PORT + 2))
       local prefix
       prefix=$(mktemp -d /tmp/ssekit-nchan.XXXXXX)
+      TEMP_DIRS="$TEMP_DIRS $prefix"
       mkdir -p "$prefix/logs" "$prefix/temp"
-      sed "s/@PORT@/$SERVER_PORT/" "$PEERS/nchan/nginx.conf.template" > "$prefix/nginx.conf"
-      nginx -p "$prefix" -e logs/error.log -c nginx.conf > "$log_file" 2>&1 &
+      # The error log goes next to the run's other logs, because the prefix is removed at stop.
+      sed -e "s/@PORT@/$SERVER_PORT/" -e "s#logs/error.log#\"$log_file.error\"#" \
+        "$PEERS/nchan/nginx.conf.template" > "$prefix/nginx.conf"
+      nginx -p "$prefix" -e "$log_file.error" -c nginx.conf > "$log_file" 2>&1 &
       SERVER_PID=$!
       ;;
     ssekit-2nodes)
       SERVER_PORT=$((BASE_PORT + 1))
       local second_port=$((BASE_PORT + 5)) redis_dir
       redis_dir=$(mktemp -d /tmp/ssekit-redis.XXXXXX)
+      TEMP_DIRS="$TEMP_DIRS $redis_dir"
       redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$redis_dir" --save "" --appendonly no \
         > "$log_file.redis" 2>&1 &
       local redis_pid=$! second_pid
@@ -249,6 +273,10 @@ stop_server() {
   done
   EXTRA_PIDS=""
   STREAM_URLS=""
+  for dir in $TEMP_DIRS; do
+    rm -rf "$dir"
+  done
+  TEMP_DIRS=""
 }
 trap stop_server EXIT
 

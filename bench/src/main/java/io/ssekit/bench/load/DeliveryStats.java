@@ -203,10 +203,15 @@ final class DeliveryStats {
     return known.length == 0 ? -1 : known[(known.length - 1) / 2];
   }
 
+  /** Returns {@code values} as a JSON array, without the -1 entries at its end that growth left. */
   private static ArrayNode longArray(long[] values) {
-    ArrayNode array = JsonNodeFactory.instance.arrayNode(values.length);
-    for (long value : values) {
-      array.add(value);
+    int length = values.length;
+    while (length > 0 && values[length - 1] < 0) {
+      length--;
+    }
+    ArrayNode array = JsonNodeFactory.instance.arrayNode(length);
+    for (int i = 0; i < length; i++) {
+      array.add(values[i]);
     }
     return array;
   }

@@ -65,10 +65,11 @@ record LoadOptions(
         --streams=N                streams to hold, 1 to 200000 (default 1000)
         --events=N                 events to publish, 0 to 1000000 (default 200)
         --rate=N                   events per second, 0.1 to 100000 (default 50)
-        --warmup-publishes=N       events published first to 10 streams, each as soon as the previous
-                                   one was answered, to compile a server's publish path, 0 to 200000 (default 0)
-        --warmup-streams=N         streams that receive the warm-up events before the run (default 100)
-        --warmup-events=N          events published first, to warm the server up (default 200)
+        --warmup-publishes=N       events published to 10 streams after the warm-up rounds, each as soon as
+                                   the previous one was answered, to compile a server's publish path,
+                                   0 to 200000 (default 0)
+        --warmup-streams=N         streams of each warm-up round, which come first (default 100)
+        --warmup-events=N          events published in each warm-up round (default 200)
         --warmup-rate=N            events per second of the warm-up (default 100)
         --warmup-rounds=N          warm-up rounds, each with new streams, 1 to 10 (default 2)
         --server-pid=PID[,PID...]  processes whose RSS and CPU time are measured (default: none)

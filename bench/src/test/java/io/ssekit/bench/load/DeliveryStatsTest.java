@@ -86,6 +86,20 @@ class DeliveryStatsTest {
   }
 
   @Test
+  void eventArraysEndAtLastRecordedEvent() {
+    DeliveryStats stats = new DeliveryStats();
+    for (int event = 0; event < 5; event++) {
+      stats.recordLatency(event, 100 + event);
+    }
+
+    ObjectNode latency = (ObjectNode) stats.toJson().get("latency_us");
+
+    assertThat(latency.get("event_first")).hasSize(5);
+    assertThat(latency.get("event_last")).hasSize(5);
+    assertThat(latency.get("event_last").get(4).asLong()).isEqualTo(104);
+  }
+
+  @Test
   void resultWithoutHistogramIsRejected() {
     ObjectNode json = new DeliveryStats().toJson();
     ((ObjectNode) json.get("latency_us")).remove("histogram");
