@@ -18,6 +18,8 @@
 #   MAX_LOAD           wait before each run until the 1-minute load average is below this (default 1.5)
 #   LOAD_WAIT_SECONDS  wait at most this long for it, then run anyway and record it (default 300)
 #   SSEKIT_JAVA_OPTS   JVM options of the ssekit server, passed on to its launcher (default: none)
+#   SERVER_CPUS        CPUs the server may run on, as taskset -c takes them, such as 0 (default: any)
+#   GENERATOR_CPUS     CPUs the load generator may run on, such as 1 (default: any)
 #   SKIP_BUILD=1       use the jars and node_modules already built
 #
 # Every server listens on 127.0.0.1 only, every load is bounded in streams, events and time,
@@ -29,6 +31,18 @@ ROOT=$(pwd)
 PEERS="$ROOT/bench/peers"
 SERVERS=${SERVERS:-"ssekit nchan better-sse spring-sse"}
 REPEAT=${REPEAT:-1}
+SERVER_CPUS=${SERVER_CPUS:-}
+GENERATOR_CPUS=${GENERATOR_CPUS:-}
+# Command prefixes that keep the servers and the generator on those CPUs. taskset replaces itself
+# with the command, so a server's PID stays the one the script started.
+SERVER_ON_CPUS=()
+GENERATOR_ON_CPUS=()
+if [ -n "$SERVER_CPUS" ]; then
+  SERVER_ON_CPUS=(taskset -c "$SERVER_CPUS")
+fi
+if [ -n "$GENERATOR_CPUS" ]; then
+  GENERATOR_ON_CPUS=(taskset -c "$GENERATOR_CPUS")
+fi
 MAX_LOAD=${MAX_LOAD:-1.5}
 LOAD_WAIT_SECONDS=${LOAD_WAIT_SECONDS:-300}
 RESULTS=${RESULTS:-"$ROOT/bench/target/load-results/$(date -u +%Y%m%d-%H%M%S)"}
@@ -133,6 +147,7 @@ record_versions() {
     echo "ssekit server JVM options: ${SSEKIT_JAVA_OPTS:-none} (web-app/bin/ssekit-server adds" \
       "-XX:+UseSerialGC on 2 CPUs or fewer unless they choose a collector)"
     echo "generator JVM options: $GENERATOR_JAVA_OPTS"
+    echo "server CPUs: ${SERVER_CPUS:-any}, generator CPUs: ${GENERATOR_CPUS:-any}"
     echo "open files limit: $(ulimit -n)"
   } > "$RESULTS/versions.txt"
   cat "$RESULTS/versions.txt" >&2
@@ -176,7 +191,7 @@ start_ssekit_node() {
   local port=$1 log_file=$2
   HOST=127.0.0.1 PORT=$port MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" REDIS_STREAM_KEY="ssekit-bench:$$" \
-    "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
+    "${SERVER_ON_CPUS[@]}" "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -192,7 +207,7 @@ start_server() {
       esac
       # The launcher execs the JVM, so its PID is the server's.
       HOST=127.0.0.1 PORT=$SERVER_PORT MAX_STREAMS=100000 MAX_STREAMS_PER_ADDRESS=100000 LOG_LEVEL=WARN \
-        SSEKIT_JAVA_OPTS="$java_opts" "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
+        SSEKIT_JAVA_OPTS="$java_opts" "${SERVER_ON_CPUS[@]}" "$ROOT/web-app/bin/ssekit-server" > "$log_file" 2>&1 &
       SERVER_PID=$!
       SERVER_PIDS=$SERVER_PID
       ;;
@@ -205,7 +220,7 @@ start_server() {
       # The error log goes next to the run's other logs, because the prefix is removed at stop.
       sed -e "s/@PORT@/$SERVER_PORT/" -e "s#logs/error.log#\"$log_file.error\"#" \
         "$PEERS/nchan/nginx.conf.template" > "$prefix/nginx.conf"
-      nginx -p "$prefix" -e "$log_file.error" -c nginx.conf > "$log_file" 2>&1 &
+      "${SERVER_ON_CPUS[@]}" nginx -p "$prefix" -e "$log_file.error" -c nginx.conf > "$log_file" 2>&1 &
       SERVER_PID=$!
       ;;
     ssekit-2nodes)
@@ -230,13 +245,13 @@ start_server() {
       ;;
     better-sse)
       SERVER_PORT=$((BASE_PORT + 3))
-      PORT=$SERVER_PORT node "$PEERS/better-sse/server.js" > "$log_file" 2>&1 &
+      PORT=$SERVER_PORT "${SERVER_ON_CPUS[@]}" node "$PEERS/better-sse/server.js" > "$log_file" 2>&1 &
       SERVER_PID=$!
       SERVER_PIDS=$SERVER_PID
       ;;
     spring-sse)
       SERVER_PORT=$((BASE_PORT + 4))
-      java -jar "$PEERS/spring-sse/target/spring-sse.jar" --server.port=$SERVER_PORT > "$log_file" 2>&1 &
+      "${SERVER_ON_CPUS[@]}" java -jar "$PEERS/spring-sse/target/spring-sse.jar" --server.port=$SERVER_PORT > "$log_file" 2>&1 &
       SERVER_PID=$!
       SERVER_PIDS=$SERVER_PID
       ;;
@@ -310,7 +325,7 @@ run_one() {
 
   log "$name: $arguments against pids $SERVER_PIDS"
   # shellcheck disable=SC2086 # the generator options are separate words
-  if ! java $GENERATOR_JAVA_OPTS -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadGenerator \
+  if ! "${GENERATOR_ON_CPUS[@]}" java $GENERATOR_JAVA_OPTS -cp "$ROOT/bench/target/benchmarks.jar" io.ssekit.bench.load.LoadGenerator \
       --server="$kind" --url="http://127.0.0.1:$SERVER_PORT" --server-pid="$SERVER_PIDS" \
       --label="$label" $arguments --out="$RESULTS/$name.json" 2> "$RESULTS/$name.generator.log"; then
     log "$name: the generator failed; see $RESULTS/$name.generator.log"
