@@ -103,7 +103,7 @@ build() {
   fi
   log "building the ssekit server and the load generator"
   mvn -B -q -pl web-app,bench -am -DskipTests package
-  # Only the peers that SERVERS names: npm install, for one, needs the npm registry.
+  # Only the peers that SERVERS lists, because npm install, for one, needs the npm registry.
   if selected spring-sse; then
     log "building the Spring peer"
     mvn -B -q -f "$PEERS/spring-sse/pom.xml" -DskipTests package
@@ -118,7 +118,7 @@ build() {
   fi
 }
 
-# Succeeds if SERVERS names server $1.
+# Returns success if SERVERS lists server $1.
 selected() {
   case " $SERVERS " in
     *" $1 "*) return 0 ;;

@@ -40,7 +40,7 @@ final class DeliveryStats {
   long missing;
   long duplicates;
   long outOfOrder;
-  // Load-test events that this stream did not expect: from an earlier phase, or out of range.
+  // Load-test events that a stream did not expect: sent before it opened, or out of its range.
   long foreignEvents;
   // Events without a sequence number, such as heartbeats.
   long otherEvents;
@@ -203,7 +203,7 @@ final class DeliveryStats {
     return known.length == 0 ? -1 : known[(known.length - 1) / 2];
   }
 
-  /** Returns {@code values} as a JSON array, without the -1 entries at its end that growth left. */
+  /** Returns {@code values} as a JSON array that ends at its last entry other than -1. */
   private static ArrayNode longArray(long[] values) {
     int length = values.length;
     while (length > 0 && values[length - 1] < 0) {

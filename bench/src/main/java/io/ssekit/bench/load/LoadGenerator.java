@@ -33,8 +33,8 @@ import java.util.function.BooleanSupplier;
  *       sent when the response to the previous one arrived. A run publishes too few events for a
  *       JVM server to finish compiling its publish path, which would then run interpreted or
  *       half compiled while it is measured. It comes after the rounds above because their stream
- *       requests pass through the same request parsing code: run first, it had that code
- *       compiled for publishes alone, and the rounds sent it back to the interpreter.
+ *       requests pass through the same request parsing code. When it ran first, HotSpot compiled
+ *       that code for publishes alone and discarded it once the rounds' requests arrived.
  *   <li>Open: after {@code --settle-seconds}, the server's RSS is read, then every stream
  *       opens, the run waits {@code --settle-seconds} again and reads the RSS once more. The
  *       difference divided by the open streams is the memory per stream.
